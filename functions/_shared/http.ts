@@ -1,0 +1,34 @@
+// The wrapper every handler goes through, and the local/hosted serve entry.
+import { preflight } from './cors.ts';
+import { errorResponse } from './errors.ts';
+import type { Logger } from './log.ts';
+
+export type Handler = (req: Request) => Promise<Response>;
+
+/** Answers CORS preflights, turns thrown errors into the envelope, logs each request. */
+export function handle(log: Logger, handler: Handler): Handler {
+  return async (req) => {
+    if (req.method === 'OPTIONS') return preflight();
+    const started = performance.now();
+    let response: Response;
+    try {
+      response = await handler(req);
+    } catch (error) {
+      response = errorResponse(error, log);
+    }
+    log({
+      event: 'request',
+      method: req.method,
+      path: new URL(req.url).pathname,
+      status: response.status,
+      ms: Math.round(performance.now() - started),
+    });
+    return response;
+  };
+}
+
+/** Deno.serve on hosted Supabase; locally the stack assigns each function a PORT. */
+export function serve(handler: Handler): void {
+  const port = Deno.env.get('PORT');
+  Deno.serve(port ? { port: Number(port), hostname: '127.0.0.1', onListen: () => {} } : {}, handler);
+}

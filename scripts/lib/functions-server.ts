@@ -1,0 +1,140 @@
+// Serves every edge function the way Supabase's edge runtime does locally: one Deno process
+// per function behind a gateway on /functions/v1/<name>, which enforces verify_jwt (HS256,
+// the project's JWT secret) and passes OPTIONS preflights through unauthenticated, so each
+// function answers CORS itself as it must on a hosted project.
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import path from 'node:path';
+import { jwtVerify } from 'jose';
+import { JWT_SECRET, ROOT } from './local-platform.ts';
+import { freePort, waitForPort } from './ports.ts';
+import { functionConfigs, type FunctionConfig } from './project-config.ts';
+
+const DENO = path.join(ROOT, 'node_modules', '.bin', 'deno');
+const secretKey = new TextEncoder().encode(JWT_SECRET);
+
+export interface FunctionsServerOptions {
+  port: number;
+  /** Environment of every function: Supabase's variables plus the project's secrets. */
+  env: Record<string, string>;
+  /** Functions served besides those in functions/ (test fixtures). */
+  extraFunctions?: FunctionConfig[];
+  log?: (line: string) => void;
+}
+
+export interface FunctionsServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+interface Worker {
+  config: FunctionConfig;
+  port: number;
+  child: ChildProcess;
+  exited: Promise<void>;
+}
+
+async function startWorker(config: FunctionConfig, env: Record<string, string>, log: (line: string) => void): Promise<Worker> {
+  const port = await freePort();
+  const child = spawn(
+    DENO,
+    ['run', '--quiet', '--no-prompt', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', config.entrypoint],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port), DENO_NO_UPDATE_CHECK: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let dead = false;
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.on('exit', () => ((dead = true), resolve())));
+  for (const stream of [child.stdout!, child.stderr!]) {
+    stream.on('data', (chunk: Buffer) => {
+      output = (output + chunk).slice(-4000);
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) log(`[${config.name}] ${line}`);
+    });
+  }
+  try {
+    await waitForPort(port, 30_000, () => dead);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`function ${config.name} did not start: ${(error as Error).message}\n${output}`);
+  }
+  return { config, port, child, exited };
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+/** Supabase's gate: a Bearer JWT signed with the project's secret and not expired. */
+async function verifyJwtHeader(header: string | undefined): Promise<string | null> {
+  if (!header) return 'Missing authorization header';
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) return 'Invalid JWT';
+  try {
+    await jwtVerify(match[1], secretKey, { algorithms: ['HS256'] });
+    return null;
+  } catch {
+    return 'Invalid JWT';
+  }
+}
+
+export async function startFunctionsServer(options: FunctionsServerOptions): Promise<FunctionsServer> {
+  const log = options.log ?? (() => {});
+  const started: Worker[] = [];
+  try {
+    for (const worker of await Promise.all([...functionConfigs(), ...(options.extraFunctions ?? [])].map((c) => startWorker(c, options.env, log)))) {
+      started.push(worker);
+    }
+  } catch (error) {
+    await Promise.all(started.map((w) => (w.child.kill('SIGTERM'), w.exited)));
+    throw error;
+  }
+  const workers = new Map(started.map((w) => [w.config.name, w]));
+
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const match = /^\/functions\/v1\/([^/]+)(\/.*)?$/.exec(url.pathname);
+    const worker = match ? workers.get(match[1]) : undefined;
+    if (!match || !worker) return json(res, 404, { code: 'NOT_FOUND', message: 'Requested function was not found' });
+    if (req.method !== 'OPTIONS' && worker.config.verifyJwt) {
+      const problem = await verifyJwtHeader(req.headers.authorization);
+      if (problem) return json(res, 401, { msg: problem });
+    }
+    // As on Supabase, the function sees its own name as the first path segment.
+    const upstream = http.request(
+      {
+        host: '127.0.0.1',
+        port: worker.port,
+        method: req.method,
+        path: `/${match[1]}${match[2] ?? ''}${url.search}`,
+        headers: { ...req.headers, host: `127.0.0.1:${worker.port}` },
+      },
+      (upstreamRes) => {
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        upstreamRes.pipe(res);
+      },
+    );
+    upstream.on('error', (error) => {
+      if (!res.headersSent) json(res, 502, { code: 'BOOT_ERROR', message: `Function ${match[1]} failed: ${error.message}` });
+      else res.destroy();
+    });
+    res.on('close', () => upstream.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+
+  return {
+    url: `http://127.0.0.1:${options.port}/functions/v1`,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all(started.map((w) => (w.child.kill('SIGTERM'), w.exited)));
+    },
+  };
+}

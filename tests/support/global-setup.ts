@@ -1,0 +1,43 @@
+// Starts a throwaway local stack (Postgres, platform, migrations, seed, pg_net worker) on
+// free ports for the whole test run and removes it afterwards, whatever the tests did.
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { freePort } from '../../scripts/lib/ports.ts';
+import { startStack, type Stack } from '../../scripts/lib/stack.ts';
+
+export interface ProvidedStack {
+  dbPort: number;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stack: ProvidedStack;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sokoni-test-'));
+  // As root, Postgres runs as the OS user `postgres`, which must reach the data folder.
+  await chmod(dir, 0o755);
+  let stack: Stack | null = null;
+  const teardown = async () => {
+    await stack?.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    stack = await startStack({
+      dataDir: path.join(dir, 'db'),
+      dbPort: await freePort(),
+      apiPort: 0,
+      durable: false,
+      functions: false,
+    });
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  project.provide('stack', { dbPort: stack.dbPort });
+  return teardown;
+}
