@@ -1,11 +1,9 @@
 // `npm run gen:types`: regenerate functions/_shared/database.types.ts from the local database.
 import { writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { withLocalDatabase } from './lib/local-database.ts';
 import { ROOT } from './lib/local-platform.ts';
 import { generateTypes, TYPES_FILE } from './lib/types.ts';
 
 writeFileSync(TYPES_FILE, await withLocalDatabase(generateTypes));
-spawnSync(path.join(ROOT, 'node_modules', '.bin', 'deno'), ['fmt', '--quiet', TYPES_FILE], { stdio: 'inherit' });
 console.log(`Wrote ${path.relative(ROOT, TYPES_FILE)}.`);

@@ -29,7 +29,8 @@ export function supabaseCli(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(SUPABASE_CLI, args, {
       cwd: ROOT,
-      env: { ...process.env, SUPABASE_YES: '1', NO_COLOR: '1', DO_NOT_TRACK: '1' },
+      // Local clusters have no TLS: say so, rather than have the CLI warn on every command.
+      env: { ...process.env, PGSSLMODE: 'disable', SUPABASE_YES: '1', NO_COLOR: '1', DO_NOT_TRACK: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -56,13 +57,18 @@ export async function applyMigrations(port: number, options: { seed: boolean }):
   ]);
 }
 
-/** `supabase db reset`: drops the project's objects, then migrations and seed again. */
+/**
+ * Rebuilds the database from scratch: drop and recreate it, then platform, migrations and seed.
+ * (`supabase db reset --db-url` needs Docker; recreating the database is the same end state.)
+ */
 export async function resetDatabase(port: number): Promise<void> {
-  await supabaseCli(['db', 'reset', `--remote=${databaseUrl('postgres', port)}`, '--yes']);
-}
-
-/** The newest migration recorded by the CLI, or null on an empty database. */
-export async function latestMigration(sql: postgres.Sql): Promise<string | null> {
-  const rows = await sql`select version from supabase_migrations.schema_migrations order by version desc limit 1`;
-  return rows[0]?.version ?? null;
+  const sql = postgres(databaseUrl('supabase_admin', port).replace(/\/postgres$/, '/template1'), { max: 1, onnotice: () => {} });
+  try {
+    await sql`drop database if exists postgres with (force)`;
+    await sql`create database postgres`;
+  } finally {
+    await sql.end();
+  }
+  await applyPlatform(port);
+  await applyMigrations(port, { seed: true });
 }

@@ -1,17 +1,18 @@
 // Commands that need the local database (reset, type generation) use the running stack when
 // there is one, and otherwise start the cluster just for the command.
 import path from 'node:path';
-import { applyPlatform } from './database-setup.ts';
 import { DEFAULT_DB_PORT, ROOT } from './local-platform.ts';
-import { runningPostmaster, startCluster } from './postgres-cluster.ts';
+import { dataDirState, runningPostmaster, startCluster } from './postgres-cluster.ts';
 
 export const LOCAL_DATA_DIR = path.join(ROOT, '.local', 'db');
 
 export async function withLocalDatabase<T>(run: (port: number) => Promise<T>): Promise<T> {
   if (runningPostmaster(LOCAL_DATA_DIR)) return run(DEFAULT_DB_PORT);
+  if (dataDirState(LOCAL_DATA_DIR) !== 'ready') {
+    throw new Error('There is no local database yet: run `npm start` once first.');
+  }
   const cluster = await startCluster({ dataDir: LOCAL_DATA_DIR, port: DEFAULT_DB_PORT, durable: true });
   try {
-    await applyPlatform(DEFAULT_DB_PORT);
     return await run(DEFAULT_DB_PORT);
   } finally {
     await cluster.stop();

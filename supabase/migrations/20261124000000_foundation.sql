@@ -15,5 +15,5 @@ revoke all on schema private from public;
 -- ============================================================================
 -- Default privileges
 -- ============================================================================
-alter default privileges for role postgres in schema public revoke execute on functions from public;
-alter default privileges for role postgres in schema private revoke execute on functions from public;
+-- Global, not per schema: per-schema default privileges can only add to the global ones.
+alter default privileges for role postgres revoke execute on functions from public;

@@ -16,7 +16,7 @@ describe('platform roles', () => {
     const admin = superuser();
     await admin`create table if not exists public.platform_rls_probe (id int primary key)`;
     await admin`alter table public.platform_rls_probe enable row level security`;
-    await admin`grant select on public.platform_rls_probe to postgres, anon`;
+    await admin`grant select on public.platform_rls_probe to postgres, anon, service_role`;
     await admin`insert into public.platform_rls_probe values (1) on conflict do nothing`;
     const asPostgres = await connectAs('postgres')`select id from public.platform_rls_probe`;
     expect(asPostgres).toHaveLength(1);

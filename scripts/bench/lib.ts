@@ -1,0 +1,102 @@
+// Shared pieces of the benchmarks: a throwaway database with the project's migrations, timing
+// with percentiles, PostgREST-style transactions, and a progress bar for long data loads.
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import { applyMigrations, applyPlatform } from '../lib/database-setup.ts';
+import { databaseUrl } from '../lib/local-platform.ts';
+import { freePort } from '../lib/ports.ts';
+import { startCluster } from '../lib/postgres-cluster.ts';
+
+export interface BenchDatabase {
+  port: number;
+  admin: postgres.Sql;
+  stop(): Promise<void>;
+}
+
+/** A fresh cluster with platform and migrations (no seed), removed on stop. */
+export async function startBenchDatabase(): Promise<BenchDatabase> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sokoni-bench-'));
+  await chmod(dir, 0o755);
+  const port = await freePort();
+  const cluster = await startCluster({ dataDir: path.join(dir, 'db'), port, durable: false });
+  const admin = postgres(databaseUrl('supabase_admin', port), { max: 4, onnotice: () => {} });
+  const stop = async () => {
+    await admin.end();
+    await cluster.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await applyPlatform(port);
+    await applyMigrations(port, { seed: false });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { port, admin, stop };
+}
+
+export interface Timing {
+  p50: number;
+  p95: number;
+  mean: number;
+}
+
+export function summarize(samplesMs: number[]): Timing {
+  const sorted = [...samplesMs].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { p50: at(0.5), p95: at(0.95), mean: sorted.reduce((a, b) => a + b, 0) / sorted.length };
+}
+
+/**
+ * Runs `a` and `b` alternately (so both see the same machine state) and returns their timings.
+ * Each function returns the milliseconds it wants counted.
+ */
+export async function sideBySide(
+  iterations: number,
+  a: () => Promise<number>,
+  b: () => Promise<number>,
+): Promise<[Timing, Timing]> {
+  const warmup = Math.min(50, iterations);
+  for (let i = 0; i < warmup; i++) await a(), await b();
+  const sa: number[] = [];
+  const sb: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    if (i % 2 === 0) sa.push(await a()), sb.push(await b());
+    else sb.push(await b()), sa.push(await a());
+  }
+  return [summarize(sa), summarize(sb)];
+}
+
+/**
+ * Times one query inside a transaction set up the way PostgREST sets it up for `claims`
+ * (role, request.jwt.claims, search_path); only the query itself is counted.
+ */
+export async function timedAsRole(
+  sql: postgres.Sql,
+  claims: Record<string, unknown>,
+  query: (tx: postgres.TransactionSql) => Promise<unknown>,
+): Promise<number> {
+  let elapsed = 0;
+  await sql.begin('isolation level read committed read only', async (tx) => {
+    await tx`select set_config('search_path', '"public", "extensions"', true),
+                    set_config('role', ${String(claims.role)}, true),
+                    set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
+    const started = performance.now();
+    await query(tx);
+    elapsed = performance.now() - started;
+  });
+  return elapsed;
+}
+
+export function progressBar(label: string, done: number, total: number): void {
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  process.stdout.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round((done / total) * 100)}%`);
+  if (done >= total) process.stdout.write('\n');
+}
+
+export function fmt(ms: number): string {
+  return `${ms.toFixed(3)} ms`;
+}
