@@ -69,25 +69,30 @@ export async function sideBySide(
   return [summarize(sa), summarize(sb)];
 }
 
+export type Scope = 'query' | 'request';
+
 /**
- * Times one query inside a transaction set up the way PostgREST sets it up for `claims`
- * (role, request.jwt.claims, search_path); only the query itself is counted.
+ * Runs one query inside a transaction set up the way PostgREST sets it up for `claims`
+ * (role, request.jwt.claims, search_path) and returns the milliseconds of either the query
+ * alone or the whole request (BEGIN … COMMIT, as a client pays for it).
  */
 export async function timedAsRole(
   sql: postgres.Sql,
   claims: Record<string, unknown>,
   query: (tx: postgres.TransactionSql) => Promise<unknown>,
+  scope: Scope = 'query',
 ): Promise<number> {
-  let elapsed = 0;
+  let queryMs = 0;
+  const started = performance.now();
   await sql.begin('isolation level read committed read only', async (tx) => {
     await tx`select set_config('search_path', '"public", "extensions"', true),
                     set_config('role', ${String(claims.role)}, true),
                     set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
-    const started = performance.now();
+    const queryStarted = performance.now();
     await query(tx);
-    elapsed = performance.now() - started;
+    queryMs = performance.now() - queryStarted;
   });
-  return elapsed;
+  return scope === 'query' ? queryMs : performance.now() - started;
 }
 
 export function progressBar(label: string, done: number, total: number): void {

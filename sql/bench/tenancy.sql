@@ -1,12 +1,12 @@
 -- Benchmark data for tenancy: 1,000 businesses with 10 members each, and one user
 -- (00000000-0000-0000-0000-00000000b0b0) who belongs to 50 of them. Run as supabase_admin.
 insert into auth.users (id, instance_id, aud, role, email, raw_app_meta_data, raw_user_meta_data, email_confirmed_at)
-select ('00000000-0000-0000-0000-' || lpad(to_hex(i), 12, '0'))::uuid, '00000000-0000-0000-0000-000000000000',
-       'authenticated', 'authenticated', 'bench' || i || '@example.test', '{}', jsonb_build_object('full_name', 'Bench ' || i), now()
+select ('00000000-0000-0000-0000-' || lpad(to_hex(i), 12, '0'))::uuid, '00000000-0000-0000-0000-000000000000'::uuid,
+       'authenticated', 'authenticated', 'bench' || i || '@example.test', '{}'::jsonb, jsonb_build_object('full_name', 'Bench ' || i), now()
 from generate_series(1, 10000) as i
 union all
-select '00000000-0000-0000-0000-00000000b0b0', '00000000-0000-0000-0000-000000000000',
-       'authenticated', 'authenticated', 'busy@example.test', '{}', '{}', now();
+select '00000000-0000-0000-0000-00000000b0b0', '00000000-0000-0000-0000-000000000000'::uuid,
+       'authenticated', 'authenticated', 'busy@example.test', '{}'::jsonb, '{}'::jsonb, now();
 
 insert into public.businesses (id, name, slug)
 select ('10000000-0000-0000-0000-' || lpad(to_hex(b), 12, '0'))::uuid, 'Bench business ' || b, 'bench-' || b

@@ -117,31 +117,38 @@ revoke all on function private.set_updated_at() from public;
 
 -- SECURITY DEFINER: policies on business_members call it, so it must read that table without RLS.
 create function private.business_ids_with_permission(required public.app_permission)
-returns setof uuid
-language sql
+returns uuid[]
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select m.business_id
-  from public.business_members m
-  join public.role_permissions rp on rp.role = m.role
-  where m.user_id = (select auth.uid()) and rp.permission = required
+begin
+  -- PL/pgSQL caches this plan per connection; a SQL function would be re-planned per call.
+  return array(
+    select m.business_id
+    from public.business_members m
+    join public.role_permissions rp on rp.role = m.role
+    where m.user_id = auth.uid() and rp.permission = required
+  );
+end;
 $$;
 revoke all on function private.business_ids_with_permission(public.app_permission) from public;
 grant execute on function private.business_ids_with_permission(public.app_permission) to anon, authenticated, service_role;
 comment on function private.business_ids_with_permission(public.app_permission) is
-  'Businesses where the current user holds a permission. Policies call it as `business_id in (select …)`: one evaluation per statement.';
+  'Businesses where the current user holds a permission. Policies call it as `business_id = any ((select …)::uuid[])`: an init plan, one evaluation per statement, and an index condition.';
 
 -- SECURITY DEFINER: the member-list policy on business_members calls it (no RLS recursion).
 create function private.member_business_ids()
-returns setof uuid
-language sql
+returns uuid[]
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select m.business_id from public.business_members m where m.user_id = (select auth.uid())
+begin
+  return array(select m.business_id from public.business_members m where m.user_id = auth.uid());
+end;
 $$;
 revoke all on function private.member_business_ids() from public;
 grant execute on function private.member_business_ids() to anon, authenticated, service_role;
@@ -312,11 +319,11 @@ create policy "Anyone can read business storefronts" on public.businesses
   for select to anon, authenticated using (true);
 create policy "Business managers can update their business" on public.businesses
   for update to authenticated
-  using (id in (select private.business_ids_with_permission('business.manage')))
-  with check (id in (select private.business_ids_with_permission('business.manage')));
+  using (id = any ((select private.business_ids_with_permission('business.manage'))::uuid[]))
+  with check (id = any ((select private.business_ids_with_permission('business.manage'))::uuid[]));
 
 create policy "Members can read their business's member list" on public.business_members
-  for select to authenticated using (business_id in (select private.member_business_ids()));
+  for select to authenticated using (business_id = any ((select private.member_business_ids())::uuid[]));
 create policy "Auth can read memberships to build access tokens" on public.business_members
   for select to supabase_auth_admin using (true);
 
@@ -324,7 +331,7 @@ create policy "Signed-in users can read the permission map" on public.role_permi
   for select to authenticated using (true);
 
 create policy "Member managers can read their business's invitations" on public.invitations
-  for select to authenticated using (business_id in (select private.business_ids_with_permission('members.manage')));
+  for select to authenticated using (business_id = any ((select private.business_ids_with_permission('members.manage'))::uuid[]));
 
 -- ============================================================================
 -- RPCs
@@ -570,7 +577,7 @@ language sql
 stable
 set search_path = ''
 as $$
-  select has_permission.business_id in (select private.business_ids_with_permission(has_permission.permission))
+  select has_permission.business_id = any (private.business_ids_with_permission(has_permission.permission))
 $$;
 revoke all on function public.has_permission(uuid, public.app_permission) from public;
 grant execute on function public.has_permission(uuid, public.app_permission) to anon, authenticated, service_role;
@@ -588,7 +595,7 @@ as $$
   from public.business_members m
   left join public.profiles p on p.id = m.user_id
   where m.business_id = list_business_members.business_id
-    and list_business_members.business_id in (select private.member_business_ids())
+    and list_business_members.business_id = any ((select private.member_business_ids())::uuid[])
   order by m.created_at, m.user_id
 $$;
 revoke all on function public.list_business_members(uuid) from public;

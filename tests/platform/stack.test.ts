@@ -1,0 +1,43 @@
+// Faults of the local stack that a newcomer meets: a taken port, a half-initialised data folder.
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataDirState, startCluster } from '../../scripts/lib/postgres-cluster.ts';
+import { freePort } from '../../scripts/lib/ports.ts';
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'sokoni-stack-test-'));
+  await chmod(dir, 0o755);
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('local stack faults', () => {
+  it('a port already in use is named in the error', async () => {
+    const blocker = net.createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', () => resolve()));
+    try {
+      await expect(startCluster({ dataDir: path.join(dir, 'blocked'), port, durable: false }))
+        .rejects.toThrow(`Port ${port} (Postgres) is already in use`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('a half-initialised data folder is refused with the command that fixes it', async () => {
+    const dataDir = path.join(dir, 'half');
+    await mkdir(dataDir);
+    await writeFile(path.join(dataDir, 'PG_VERSION'), '17\n');
+    expect(dataDirState(dataDir)).toBe('half-initialised');
+    await expect(startCluster({ dataDir, port: await freePort(), durable: false }))
+      .rejects.toThrow('npm run db:wipe');
+  });
+
+  it('an empty or missing folder is a new cluster', () => {
+    expect(dataDirState(path.join(dir, 'missing'))).toBe('missing');
+  });
+});
