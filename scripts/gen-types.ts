@@ -1,9 +1,15 @@
-// `npm run gen:types`: regenerate functions/_shared/database.types.ts from the local database.
+// `npm run gen:types`: regenerate functions/_shared/database.types.ts from what the migrations
+// build, in a throwaway database (no running stack needed).
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { withLocalDatabase } from './lib/local-database.ts';
 import { ROOT } from './lib/local-platform.ts';
+import { startScratchDatabase } from './lib/scratch-database.ts';
 import { generateTypes, TYPES_FILE } from './lib/types.ts';
 
-writeFileSync(TYPES_FILE, await withLocalDatabase(generateTypes));
+const db = await startScratchDatabase();
+try {
+  writeFileSync(TYPES_FILE, await generateTypes(db.port));
+} finally {
+  await db.stop();
+}
 console.log(`Wrote ${path.relative(ROOT, TYPES_FILE)}.`);

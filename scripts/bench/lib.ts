@@ -1,41 +1,6 @@
-// Shared pieces of the benchmarks: a throwaway database with the project's migrations, timing
+// Shared pieces of the benchmarks (the database is scripts/lib/scratch-database.ts): timing
 // with percentiles, PostgREST-style transactions, and a progress bar for long data loads.
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import postgres from 'postgres';
-import { applyMigrations, applyPlatform } from '../lib/database-setup.ts';
-import { databaseUrl } from '../lib/local-platform.ts';
-import { freePort } from '../lib/ports.ts';
-import { startCluster } from '../lib/postgres-cluster.ts';
-
-export interface BenchDatabase {
-  port: number;
-  admin: postgres.Sql;
-  stop(): Promise<void>;
-}
-
-/** A fresh cluster with platform and migrations (no seed), removed on stop. */
-export async function startBenchDatabase(): Promise<BenchDatabase> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'sokoni-bench-'));
-  await chmod(dir, 0o755);
-  const port = await freePort();
-  const cluster = await startCluster({ dataDir: path.join(dir, 'db'), port, durable: false });
-  const admin = postgres(databaseUrl('supabase_admin', port), { max: 4, onnotice: () => {} });
-  const stop = async () => {
-    await admin.end();
-    await cluster.stop();
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    await applyPlatform(port);
-    await applyMigrations(port, { seed: false });
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { port, admin, stop };
-}
+import type postgres from 'postgres';
 
 export interface Timing {
   p50: number;

@@ -1,11 +1,12 @@
-// Gates run by the real Supabase CLI against the test database: the advisors are clean, the
+// Gates run by the real Supabase CLI against a database built from the migrations alone (the
+// shared test database holds whatever other suites create): the advisors are clean, the
 // committed database types are current, and config.toml is valid for the CLI.
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { supabaseCli } from '../../scripts/lib/database-setup.ts';
 import { databaseUrl } from '../../scripts/lib/local-platform.ts';
+import { type ScratchDatabase, startScratchDatabase } from '../../scripts/lib/scratch-database.ts';
 import { generateTypes, TYPES_FILE } from '../../scripts/lib/types.ts';
-import { dbPort } from '../support/db.ts';
 
 interface Lint {
   name: string;
@@ -14,9 +15,15 @@ interface Lint {
 }
 
 describe('supabase CLI gates', () => {
+  let db: ScratchDatabase;
+  beforeAll(async () => {
+    db = await startScratchDatabase();
+  }, 120_000);
+  afterAll(() => db?.stop());
+
   it('db advisors report nothing at WARN or above', async () => {
     const output = await supabaseCli([
-      'db', 'advisors', `--remote=${databaseUrl('postgres', dbPort())}`,
+      'db', 'advisors', `--remote=${databaseUrl('postgres', db.port)}`,
       '--type', 'all', '--level', 'info', '--output-format', 'json',
     ]);
     const report = JSON.parse(output);
@@ -28,13 +35,13 @@ describe('supabase CLI gates', () => {
   }, 60_000);
 
   it('the committed database types are what `supabase gen types` produces now', async () => {
-    const generated = await generateTypes(dbPort());
+    const generated = await generateTypes(db.port);
     expect(generated, 'run `npm run gen:types` and commit the result').toBe(readFileSync(TYPES_FILE, 'utf8'));
   }, 60_000);
 
   it('config.toml is accepted by the CLI', async () => {
     await expect(
-      supabaseCli(['db', 'push', '--dry-run', `--remote=${databaseUrl('postgres', dbPort())}`, '--yes']),
+      supabaseCli(['db', 'push', '--dry-run', `--remote=${databaseUrl('postgres', db.port)}`, '--yes']),
     ).resolves.toBeTypeOf('string');
   }, 60_000);
 });

@@ -28,7 +28,6 @@ export interface NewUser {
 }
 
 const ISSUER = 'http://127.0.0.1:54321/auth/v1';
-const ACCESS_TOKEN_SECONDS = 3600;
 const REQUIRED_CLAIMS = ['aud', 'exp', 'iat', 'sub', 'email', 'phone', 'role', 'aal', 'session_id', 'is_anonymous'];
 
 let counter = 0;
@@ -71,9 +70,10 @@ export async function signIn(userId: string): Promise<TestUser> {
   const sessionId = randomUUID();
   await auth`insert into auth.sessions (id, user_id, created_at, updated_at, aal) values (${sessionId}, ${userId}, now(), now(), 'aal1')`;
   const iat = Math.floor(Date.now() / 1000);
+  const accessTokenSeconds = Number((readConfig().auth as { jwt_expiry?: number } | undefined)?.jwt_expiry ?? 3600);
   let claims: Record<string, unknown> = {
     aud: 'authenticated',
-    exp: iat + ACCESS_TOKEN_SECONDS,
+    exp: iat + accessTokenSeconds,
     iat,
     iss: ISSUER,
     sub: user.id,

@@ -5,13 +5,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
 import { databaseUrl, ROOT } from '../../lib/local-platform.ts';
-import { fmt, type Scope, sideBySide, startBenchDatabase, timedAsRole } from '../lib.ts';
+import { startScratchDatabase } from '../../lib/scratch-database.ts';
+import { fmt, type Scope, sideBySide, timedAsRole } from '../lib.ts';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 2000);
 const BUSY_USER = '00000000-0000-0000-0000-00000000b0b0';
 const BUSINESS = '10000000-0000-0000-0000-000000000015'; // business 21, which the busy user is in
 
-const db = await startBenchDatabase();
+const db = await startScratchDatabase();
 try {
   console.log('loading 1,000 businesses × 10 members…');
   await db.admin.unsafe(readFileSync(path.join(ROOT, 'sql', 'bench', 'tenancy.sql'), 'utf8'));
