@@ -78,6 +78,52 @@ export type Database = {
         };
         Relationships: [];
       };
+      'categories': {
+        Row: {
+          'business_id': string;
+          'created_at': string;
+          'id': string;
+          'name': string;
+          'parent_id': string | null;
+          'slug': string;
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'business_id': string;
+          'created_at'?: string;
+          'id'?: string;
+          'name': string;
+          'parent_id'?: string | null;
+          'slug': string;
+          'updated_at'?: string;
+        };
+        Update: {
+          'business_id'?: string;
+          'created_at'?: string;
+          'id'?: string;
+          'name'?: string;
+          'parent_id'?: string | null;
+          'slug'?: string;
+          'updated_at'?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'categories_business_id_fkey';
+            columns: ['business_id'];
+            isOneToOne: false;
+            referencedRelation: 'businesses';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'categories_parent_id_business_id_fkey';
+            columns: ['parent_id', 'business_id'];
+            isOneToOne: false;
+            referencedRelation: 'categories';
+            referencedColumns: ['id', 'business_id'];
+          },
+        ];
+      };
       'invitations': {
         Row: {
           'accepted_at': string | null;
@@ -126,6 +172,172 @@ export type Database = {
             isOneToOne: false;
             referencedRelation: 'businesses';
             referencedColumns: ['id'];
+          },
+        ];
+      };
+      'product_images': {
+        Row: {
+          'alt_text': string | null;
+          'business_id': string;
+          'created_at': string;
+          'id': string;
+          'position': number;
+          'product_id': string;
+          'storage_path': string;
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'alt_text'?: string | null;
+          'business_id': string;
+          'created_at'?: string;
+          'id'?: string;
+          'position'?: number;
+          'product_id': string;
+          'storage_path': string;
+          'updated_at'?: string;
+        };
+        Update: {
+          'alt_text'?: string | null;
+          'business_id'?: string;
+          'created_at'?: string;
+          'id'?: string;
+          'position'?: number;
+          'product_id'?: string;
+          'storage_path'?: string;
+          'updated_at'?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'product_images_product_id_business_id_fkey';
+            columns: ['product_id', 'business_id'];
+            isOneToOne: false;
+            referencedRelation: 'products';
+            referencedColumns: ['id', 'business_id'];
+          },
+        ];
+      };
+      'product_status_history': {
+        Row: {
+          'actor_id': string | null;
+          'business_id': string;
+          'created_at': string;
+          'from_status': Database['public']['Enums']['product_status'] | null;
+          'id': string;
+          'note': string | null;
+          'product_id': string;
+          'to_status': Database['public']['Enums']['product_status'];
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'actor_id'?: string | null;
+          'business_id': string;
+          'created_at'?: string;
+          'from_status'?: Database['public']['Enums']['product_status'] | null;
+          'id'?: string;
+          'note'?: string | null;
+          'product_id': string;
+          'to_status': Database['public']['Enums']['product_status'];
+          'updated_at'?: string;
+        };
+        Update: {
+          'actor_id'?: string | null;
+          'business_id'?: string;
+          'created_at'?: string;
+          'from_status'?: Database['public']['Enums']['product_status'] | null;
+          'id'?: string;
+          'note'?: string | null;
+          'product_id'?: string;
+          'to_status'?: Database['public']['Enums']['product_status'];
+          'updated_at'?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'product_status_history_product_id_business_id_fkey';
+            columns: ['product_id', 'business_id'];
+            isOneToOne: false;
+            referencedRelation: 'products';
+            referencedColumns: ['id', 'business_id'];
+          },
+        ];
+      };
+      'products': {
+        Row: {
+          'business_id': string;
+          'category_id': string | null;
+          'created_at': string;
+          'created_by': string | null;
+          'currency': string;
+          'description': string | null;
+          'id': string;
+          'name': string;
+          'price': number;
+          'rejection_reason': string | null;
+          'reviewed_at': string | null;
+          'reviewed_by': string | null;
+          'search_vector': unknown;
+          'status': Database['public']['Enums']['product_status'];
+          'stock_quantity': number;
+          'submitted_by': string | null;
+          'unit': string;
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'business_id': string;
+          'category_id'?: string | null;
+          'created_at'?: string;
+          'created_by'?: string | null;
+          'currency'?: string;
+          'description'?: string | null;
+          'id'?: string;
+          'name': string;
+          'price': number;
+          'rejection_reason'?: string | null;
+          'reviewed_at'?: string | null;
+          'reviewed_by'?: string | null;
+          'search_vector'?: unknown;
+          'status'?: Database['public']['Enums']['product_status'];
+          'stock_quantity'?: number;
+          'submitted_by'?: string | null;
+          'unit'?: string;
+          'updated_at'?: string;
+        };
+        Update: {
+          'business_id'?: string;
+          'category_id'?: string | null;
+          'created_at'?: string;
+          'created_by'?: string | null;
+          'currency'?: string;
+          'description'?: string | null;
+          'id'?: string;
+          'name'?: string;
+          'price'?: number;
+          'rejection_reason'?: string | null;
+          'reviewed_at'?: string | null;
+          'reviewed_by'?: string | null;
+          'search_vector'?: unknown;
+          'status'?: Database['public']['Enums']['product_status'];
+          'stock_quantity'?: number;
+          'submitted_by'?: string | null;
+          'unit'?: string;
+          'updated_at'?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'products_business_id_fkey';
+            columns: ['business_id'];
+            isOneToOne: false;
+            referencedRelation: 'businesses';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'products_category_id_business_id_fkey';
+            columns: ['category_id', 'business_id'];
+            isOneToOne: false;
+            referencedRelation: 'categories';
+            referencedColumns: ['id', 'business_id'];
           },
         ];
       };
@@ -274,6 +486,7 @@ export type Database = {
         | 'members.manage'
         | 'business.manage';
       'business_role': 'admin' | 'approver' | 'editor' | 'viewer';
+      'product_status': 'draft' | 'pending_approval' | 'approved' | 'rejected' | 'archived';
     };
     CompositeTypes: {
       [_ in never]: never;
@@ -400,6 +613,7 @@ export const Constants = {
         'business.manage',
       ],
       'business_role': ['admin', 'approver', 'editor', 'viewer'],
+      'product_status': ['draft', 'pending_approval', 'approved', 'rejected', 'archived'],
     },
   },
 } as const;
