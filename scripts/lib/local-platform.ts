@@ -33,6 +33,11 @@ export async function apiKeys(): Promise<{ anonKey: string; serviceRoleKey: stri
   };
 }
 
+/** SUPABASE_JWKS as the CLI gives functions on a legacy-secret project: the secret as an `oct` key. */
+export function localJwks(): string {
+  return JSON.stringify({ keys: [{ kty: 'oct', k: Buffer.from(JWT_SECRET).toString('base64url'), alg: 'HS256' }] });
+}
+
 export function databaseUrl(role: string, port: number, host = '127.0.0.1'): string {
   return `postgresql://${role}:${LOCAL_PASSWORD}@${host}:${port}/postgres`;
 }

@@ -1,7 +1,7 @@
 // The local stand-in of `supabase start`: Postgres, platform bootstrap, migrations and seed,
 // the pg_net delivery worker and the edge functions, started in that order and stopped in
 // reverse. Used by `npm start` and by the test harness.
-import { apiKeys, databaseUrl, JWT_SECRET } from './local-platform.ts';
+import { apiKeys, databaseUrl, JWT_SECRET, localJwks } from './local-platform.ts';
 import { applyMigrations, applyPlatform } from './database-setup.ts';
 import { startFunctionsServer } from './functions-server.ts';
 import { startNetWorker } from './net-worker.ts';
@@ -45,6 +45,7 @@ export async function functionEnvironment(dbPort: number, apiPort: number, extra
     SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
     // As on a hosted project, functions reach the database as `postgres`.
     SUPABASE_DB_URL: databaseUrl('postgres', dbPort),
+    SUPABASE_JWKS: localJwks(),
     ...extra,
   };
 }
