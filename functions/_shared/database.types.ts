@@ -78,6 +78,71 @@ export type Database = {
         };
         Relationships: [];
       };
+      'cart_items': {
+        Row: {
+          'cart_id': string;
+          'created_at': string;
+          'id': string;
+          'product_id': string;
+          'quantity': number;
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'cart_id': string;
+          'created_at'?: string;
+          'id'?: string;
+          'product_id': string;
+          'quantity': number;
+          'updated_at'?: string;
+        };
+        Update: {
+          'cart_id'?: string;
+          'created_at'?: string;
+          'id'?: string;
+          'product_id'?: string;
+          'quantity'?: number;
+          'updated_at'?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'cart_items_cart_id_fkey';
+            columns: ['cart_id'];
+            isOneToOne: false;
+            referencedRelation: 'carts';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'cart_items_product_id_fkey';
+            columns: ['product_id'];
+            isOneToOne: false;
+            referencedRelation: 'products';
+            referencedColumns: ['id'];
+          },
+        ];
+      };
+      'carts': {
+        Row: {
+          'created_at': string;
+          'id': string;
+          'updated_at': string;
+          'user_id': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'created_at'?: string;
+          'id'?: string;
+          'updated_at'?: string;
+          'user_id'?: string;
+        };
+        Update: {
+          'created_at'?: string;
+          'id'?: string;
+          'updated_at'?: string;
+          'user_id'?: string;
+        };
+        Relationships: [];
+      };
       'categories': {
         Row: {
           'business_id': string;
@@ -123,6 +188,52 @@ export type Database = {
             referencedColumns: ['id', 'business_id'];
           },
         ];
+      };
+      'checkouts': {
+        Row: {
+          'created_at': string;
+          'currency': string;
+          'id': string;
+          'idempotency_key': string;
+          'notes': string | null;
+          'payment_method': string;
+          'request_hash': string;
+          'shipping_address': NonNullable<Json>;
+          'status': Database['public']['Enums']['checkout_status'];
+          'total': number;
+          'updated_at': string;
+          'user_id': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'created_at'?: string;
+          'currency': string;
+          'id'?: string;
+          'idempotency_key': string;
+          'notes'?: string | null;
+          'payment_method': string;
+          'request_hash': string;
+          'shipping_address': NonNullable<Json>;
+          'status'?: Database['public']['Enums']['checkout_status'];
+          'total': number;
+          'updated_at'?: string;
+          'user_id': string;
+        };
+        Update: {
+          'created_at'?: string;
+          'currency'?: string;
+          'id'?: string;
+          'idempotency_key'?: string;
+          'notes'?: string | null;
+          'payment_method'?: string;
+          'request_hash'?: string;
+          'shipping_address'?: NonNullable<Json>;
+          'status'?: Database['public']['Enums']['checkout_status'];
+          'total'?: number;
+          'updated_at'?: string;
+          'user_id'?: string;
+        };
+        Relationships: [];
       };
       'invitations': {
         Row: {
@@ -171,6 +282,252 @@ export type Database = {
             columns: ['business_id'];
             isOneToOne: false;
             referencedRelation: 'businesses';
+            referencedColumns: ['id'];
+          },
+        ];
+      };
+      'order_items': {
+        Row: {
+          'business_id': string;
+          'created_at': string;
+          'id': string;
+          'line_total': number;
+          'order_id': string;
+          'product_id': string;
+          'product_name': string;
+          'quantity': number;
+          'unit': string;
+          'unit_price': number;
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'business_id': string;
+          'created_at'?: string;
+          'id'?: string;
+          'line_total': number;
+          'order_id': string;
+          'product_id': string;
+          'product_name': string;
+          'quantity': number;
+          'unit': string;
+          'unit_price': number;
+          'updated_at'?: string;
+        };
+        Update: {
+          'business_id'?: string;
+          'created_at'?: string;
+          'id'?: string;
+          'line_total'?: number;
+          'order_id'?: string;
+          'product_id'?: string;
+          'product_name'?: string;
+          'quantity'?: number;
+          'unit'?: string;
+          'unit_price'?: number;
+          'updated_at'?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'order_items_order_id_business_id_fkey';
+            columns: ['order_id', 'business_id'];
+            isOneToOne: false;
+            referencedRelation: 'orders';
+            referencedColumns: ['id', 'business_id'];
+          },
+          {
+            foreignKeyName: 'order_items_product_id_fkey';
+            columns: ['product_id'];
+            isOneToOne: false;
+            referencedRelation: 'products';
+            referencedColumns: ['id'];
+          },
+        ];
+      };
+      'order_status_history': {
+        Row: {
+          'actor_id': string | null;
+          'business_id': string;
+          'created_at': string;
+          'from_status': Database['public']['Enums']['order_status'] | null;
+          'id': string;
+          'note': string | null;
+          'order_id': string;
+          'to_status': Database['public']['Enums']['order_status'];
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'actor_id'?: string | null;
+          'business_id': string;
+          'created_at'?: string;
+          'from_status'?: Database['public']['Enums']['order_status'] | null;
+          'id'?: string;
+          'note'?: string | null;
+          'order_id': string;
+          'to_status': Database['public']['Enums']['order_status'];
+          'updated_at'?: string;
+        };
+        Update: {
+          'actor_id'?: string | null;
+          'business_id'?: string;
+          'created_at'?: string;
+          'from_status'?: Database['public']['Enums']['order_status'] | null;
+          'id'?: string;
+          'note'?: string | null;
+          'order_id'?: string;
+          'to_status'?: Database['public']['Enums']['order_status'];
+          'updated_at'?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'order_status_history_order_id_business_id_fkey';
+            columns: ['order_id', 'business_id'];
+            isOneToOne: false;
+            referencedRelation: 'orders';
+            referencedColumns: ['id', 'business_id'];
+          },
+        ];
+      };
+      'orders': {
+        Row: {
+          'business_id': string;
+          'checkout_id': string;
+          'created_at': string;
+          'currency': string;
+          'customer_id': string;
+          'id': string;
+          'notes': string | null;
+          'shipping_address': NonNullable<Json>;
+          'status': Database['public']['Enums']['order_status'];
+          'subtotal': number;
+          'total': number;
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'business_id': string;
+          'checkout_id': string;
+          'created_at'?: string;
+          'currency': string;
+          'customer_id': string;
+          'id'?: string;
+          'notes'?: string | null;
+          'shipping_address': NonNullable<Json>;
+          'status'?: Database['public']['Enums']['order_status'];
+          'subtotal': number;
+          'total': number;
+          'updated_at'?: string;
+        };
+        Update: {
+          'business_id'?: string;
+          'checkout_id'?: string;
+          'created_at'?: string;
+          'currency'?: string;
+          'customer_id'?: string;
+          'id'?: string;
+          'notes'?: string | null;
+          'shipping_address'?: NonNullable<Json>;
+          'status'?: Database['public']['Enums']['order_status'];
+          'subtotal'?: number;
+          'total'?: number;
+          'updated_at'?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'orders_business_id_fkey';
+            columns: ['business_id'];
+            isOneToOne: false;
+            referencedRelation: 'businesses';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'orders_checkout_id_fkey';
+            columns: ['checkout_id'];
+            isOneToOne: false;
+            referencedRelation: 'checkouts';
+            referencedColumns: ['id'];
+          },
+        ];
+      };
+      'payment_events': {
+        Row: {
+          'created_at': string;
+          'event_id': string;
+          'event_type': string;
+          'id': string;
+          'payload': NonNullable<Json>;
+          'processed_at': string | null;
+          'provider': string;
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'created_at'?: string;
+          'event_id': string;
+          'event_type': string;
+          'id'?: string;
+          'payload': NonNullable<Json>;
+          'processed_at'?: string | null;
+          'provider': string;
+          'updated_at'?: string;
+        };
+        Update: {
+          'created_at'?: string;
+          'event_id'?: string;
+          'event_type'?: string;
+          'id'?: string;
+          'payload'?: NonNullable<Json>;
+          'processed_at'?: string | null;
+          'provider'?: string;
+          'updated_at'?: string;
+        };
+        Relationships: [];
+      };
+      'payments': {
+        Row: {
+          'amount': number;
+          'checkout_id': string;
+          'created_at': string;
+          'currency': string;
+          'id': string;
+          'provider': string;
+          'provider_ref': string | null;
+          'redirect_url': string | null;
+          'status': Database['public']['Enums']['payment_status'];
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'amount': number;
+          'checkout_id': string;
+          'created_at'?: string;
+          'currency': string;
+          'id'?: string;
+          'provider': string;
+          'provider_ref'?: string | null;
+          'redirect_url'?: string | null;
+          'status'?: Database['public']['Enums']['payment_status'];
+          'updated_at'?: string;
+        };
+        Update: {
+          'amount'?: number;
+          'checkout_id'?: string;
+          'created_at'?: string;
+          'currency'?: string;
+          'id'?: string;
+          'provider'?: string;
+          'provider_ref'?: string | null;
+          'redirect_url'?: string | null;
+          'status'?: Database['public']['Enums']['payment_status'];
+          'updated_at'?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'payments_checkout_id_fkey';
+            columns: ['checkout_id'];
+            isOneToOne: false;
+            referencedRelation: 'checkouts';
             referencedColumns: ['id'];
           },
         ];
@@ -486,6 +843,16 @@ export type Database = {
         | 'members.manage'
         | 'business.manage';
       'business_role': 'admin' | 'approver' | 'editor' | 'viewer';
+      'checkout_status': 'pending_payment' | 'paid' | 'cancelled';
+      'order_status':
+        | 'pending_payment'
+        | 'paid'
+        | 'processing'
+        | 'shipped'
+        | 'delivered'
+        | 'cancelled'
+        | 'refunded';
+      'payment_status': 'pending' | 'succeeded' | 'failed' | 'cancelled' | 'refunded';
       'product_status': 'draft' | 'pending_approval' | 'approved' | 'rejected' | 'archived';
     };
     CompositeTypes: {
@@ -613,6 +980,17 @@ export const Constants = {
         'business.manage',
       ],
       'business_role': ['admin', 'approver', 'editor', 'viewer'],
+      'checkout_status': ['pending_payment', 'paid', 'cancelled'],
+      'order_status': [
+        'pending_payment',
+        'paid',
+        'processing',
+        'shipped',
+        'delivered',
+        'cancelled',
+        'refunded',
+      ],
+      'payment_status': ['pending', 'succeeded', 'failed', 'cancelled', 'refunded'],
       'product_status': ['draft', 'pending_approval', 'approved', 'rejected', 'archived'],
     },
   },
