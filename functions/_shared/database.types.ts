@@ -286,6 +286,58 @@ export type Database = {
           },
         ];
       };
+      'notifications': {
+        Row: {
+          'attempts': number;
+          'created_at': string;
+          'dedupe_key': string;
+          'id': string;
+          'kind': Database['public']['Enums']['notification_kind'];
+          'last_error': string | null;
+          'locked_until': string | null;
+          'next_attempt_at': string;
+          'payload': NonNullable<Json>;
+          'provider_message_id': string | null;
+          'recipient': string;
+          'sent_at': string | null;
+          'status': Database['public']['Enums']['notification_status'];
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'attempts'?: number;
+          'created_at'?: string;
+          'dedupe_key': string;
+          'id'?: string;
+          'kind': Database['public']['Enums']['notification_kind'];
+          'last_error'?: string | null;
+          'locked_until'?: string | null;
+          'next_attempt_at'?: string;
+          'payload'?: NonNullable<Json>;
+          'provider_message_id'?: string | null;
+          'recipient': string;
+          'sent_at'?: string | null;
+          'status'?: Database['public']['Enums']['notification_status'];
+          'updated_at'?: string;
+        };
+        Update: {
+          'attempts'?: number;
+          'created_at'?: string;
+          'dedupe_key'?: string;
+          'id'?: string;
+          'kind'?: Database['public']['Enums']['notification_kind'];
+          'last_error'?: string | null;
+          'locked_until'?: string | null;
+          'next_attempt_at'?: string;
+          'payload'?: NonNullable<Json>;
+          'provider_message_id'?: string | null;
+          'recipient'?: string;
+          'sent_at'?: string | null;
+          'status'?: Database['public']['Enums']['notification_status'];
+          'updated_at'?: string;
+        };
+        Relationships: [];
+      };
       'order_items': {
         Row: {
           'business_id': string;
@@ -844,6 +896,18 @@ export type Database = {
         | 'business.manage';
       'business_role': 'admin' | 'approver' | 'editor' | 'viewer';
       'checkout_status': 'pending_payment' | 'paid' | 'cancelled';
+      'notification_kind':
+        | 'order_placed_customer'
+        | 'order_placed_business'
+        | 'order_paid'
+        | 'order_shipped'
+        | 'order_delivered'
+        | 'order_cancelled'
+        | 'order_refunded'
+        | 'product_approved'
+        | 'product_rejected'
+        | 'invitation_created';
+      'notification_status': 'pending' | 'sending' | 'sent' | 'dead';
       'order_status':
         | 'pending_payment'
         | 'paid'
@@ -981,6 +1045,19 @@ export const Constants = {
       ],
       'business_role': ['admin', 'approver', 'editor', 'viewer'],
       'checkout_status': ['pending_payment', 'paid', 'cancelled'],
+      'notification_kind': [
+        'order_placed_customer',
+        'order_placed_business',
+        'order_paid',
+        'order_shipped',
+        'order_delivered',
+        'order_cancelled',
+        'order_refunded',
+        'product_approved',
+        'product_rejected',
+        'invitation_created',
+      ],
+      'notification_status': ['pending', 'sending', 'sent', 'dead'],
       'order_status': [
         'pending_payment',
         'paid',
