@@ -235,6 +235,63 @@ export type Database = {
         };
         Relationships: [];
       };
+      'export_jobs': {
+        Row: {
+          'business_id': string;
+          'completed_at': string | null;
+          'created_at': string;
+          'error': string | null;
+          'expires_at': string;
+          'file_removed_at': string | null;
+          'filters': NonNullable<Json>;
+          'id': string;
+          'line_count': number | null;
+          'requested_by': string | null;
+          'status': Database['public']['Enums']['export_job_status'];
+          'storage_path': string | null;
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'business_id': string;
+          'completed_at'?: string | null;
+          'created_at'?: string;
+          'error'?: string | null;
+          'expires_at'?: string;
+          'file_removed_at'?: string | null;
+          'filters'?: NonNullable<Json>;
+          'id'?: string;
+          'line_count'?: number | null;
+          'requested_by'?: string | null;
+          'status'?: Database['public']['Enums']['export_job_status'];
+          'storage_path'?: string | null;
+          'updated_at'?: string;
+        };
+        Update: {
+          'business_id'?: string;
+          'completed_at'?: string | null;
+          'created_at'?: string;
+          'error'?: string | null;
+          'expires_at'?: string;
+          'file_removed_at'?: string | null;
+          'filters'?: NonNullable<Json>;
+          'id'?: string;
+          'line_count'?: number | null;
+          'requested_by'?: string | null;
+          'status'?: Database['public']['Enums']['export_job_status'];
+          'storage_path'?: string | null;
+          'updated_at'?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'export_jobs_business_id_fkey';
+            columns: ['business_id'];
+            isOneToOne: false;
+            referencedRelation: 'businesses';
+            referencedColumns: ['id'];
+          },
+        ];
+      };
       'invitations': {
         Row: {
           'accepted_at': string | null;
@@ -896,6 +953,7 @@ export type Database = {
         | 'business.manage';
       'business_role': 'admin' | 'approver' | 'editor' | 'viewer';
       'checkout_status': 'pending_payment' | 'paid' | 'cancelled';
+      'export_job_status': 'running' | 'succeeded' | 'failed';
       'notification_kind':
         | 'order_placed_customer'
         | 'order_placed_business'
@@ -1045,6 +1103,7 @@ export const Constants = {
       ],
       'business_role': ['admin', 'approver', 'editor', 'viewer'],
       'checkout_status': ['pending_payment', 'paid', 'cancelled'],
+      'export_job_status': ['running', 'succeeded', 'failed'],
       'notification_kind': [
         'order_placed_customer',
         'order_placed_business',
