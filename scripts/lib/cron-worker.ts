@@ -18,11 +18,11 @@ export interface CronWorker {
   stop(): Promise<void>;
 }
 
-export async function startCronWorker(
+export function startCronWorker(
   dbUrl: string,
   log: (event: Record<string, unknown>) => void = () => {},
   now: () => Date = () => new Date(),
-): Promise<CronWorker> {
+): CronWorker {
   const sql = postgres(dbUrl, { max: 2, onnotice: () => {} });
   const running = new Set<number>();
   let stopped = false;

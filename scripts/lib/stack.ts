@@ -109,7 +109,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         storeFunctionSecrets(options.dbPort, functions.url, env.SUPABASE_SERVICE_ROLE_KEY)
       );
       const cronWorker = await step('starting the pg_cron worker', () =>
-        startCronWorker(databaseUrl('supabase_admin', options.dbPort), (event) => log(JSON.stringify(event)))
+        Promise.resolve(startCronWorker(databaseUrl('supabase_admin', options.dbPort), (event) => log(JSON.stringify(event))))
       );
       stops.push(() => cronWorker.stop());
     }

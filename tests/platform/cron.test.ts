@@ -44,7 +44,7 @@ describe('cron worker', () => {
   beforeAll(async () => {
     await superuser()`create table if not exists public.platform_cron_probe (who text, at timestamptz default now())`;
     await superuser()`grant insert on public.platform_cron_probe to postgres`;
-    worker = await startCronWorker(databaseUrl('supabase_admin', dbPort()));
+    worker = startCronWorker(databaseUrl('supabase_admin', dbPort()));
   });
   afterAll(() => worker.stop());
 
