@@ -49,8 +49,14 @@ interface Cursor {
 }
 
 function readPage(db: Sql, claims: Claims, filters: ExportFilters) {
-  return (after: Cursor | null, limit: number) =>
-    asCaller(db, claims, (tx) => tx<ExportLine[]>`
+  return (after: Cursor | null, limit: number) => {
+    const at = after?.createdAt ?? null;
+    const orderId = after?.orderId ?? null;
+    const lineId = after?.lineId ?? null;
+    // Orders first (an index range scan from the cursor), then each order's lines: the LIMITs
+    // keep both as nested index scans, whatever the OR in the order_items policy costs the
+    // planner's estimates. At most `limit` orders can fill a page of `limit` lines.
+    return asCaller(db, claims, (tx) => tx<ExportLine[]>`
       select o.created_at::text as order_created_at,
              to_char(o.created_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') as order_date_utc,
              o.id as order_id, o.status::text as order_status, o.customer_id, o.currency,
@@ -58,20 +64,28 @@ function readPage(db: Sql, claims: Claims, filters: ExportFilters) {
              o.shipping_address::text as shipping_address, o.notes as order_notes,
              i.id as line_id, i.product_id, i.product_name, i.unit, i.unit_price::text as unit_price,
              i.quantity, i.line_total::text as line_total
-      from public.orders o
-      join public.order_items i on i.order_id = o.id and i.business_id = o.business_id
-      where o.business_id = ${filters.businessId}
-        and (${filters.from}::timestamptz is null or o.created_at >= ${filters.from}::timestamptz)
-        and (${filters.to}::timestamptz is null or o.created_at < ${filters.to}::timestamptz)
-        and (${filters.status}::public.order_status is null or o.status = ${filters.status}::public.order_status)
-        and (${filters.orderId}::uuid is null or o.id = ${filters.orderId}::uuid)
-        and (${after?.createdAt ?? null}::timestamptz is null or (
-              -- The first condition lets the (business_id, created_at desc, id) index start at the cursor.
-              o.created_at <= ${after?.createdAt ?? null}::timestamptz
-              and (o.created_at < ${after?.createdAt ?? null}::timestamptz
-                   or (o.id, i.id) > (${after?.orderId ?? null}::uuid, ${after?.lineId ?? null}::uuid))))
+      from (
+        select o.* from public.orders o
+        where o.business_id = ${filters.businessId}
+          and (${filters.from}::timestamptz is null or o.created_at >= ${filters.from}::timestamptz)
+          and (${filters.to}::timestamptz is null or o.created_at < ${filters.to}::timestamptz)
+          and (${filters.status}::public.order_status is null or o.status = ${filters.status}::public.order_status)
+          and (${filters.orderId}::uuid is null or o.id = ${filters.orderId}::uuid)
+          and (${at}::timestamptz is null
+               or (o.created_at <= ${at}::timestamptz and (o.created_at < ${at}::timestamptz or o.id >= ${orderId}::uuid)))
+        order by o.created_at desc, o.id
+        limit ${limit}
+      ) o
+      cross join lateral (
+        select i.* from public.order_items i
+        where i.order_id = o.id and i.business_id = o.business_id
+          and (${at}::timestamptz is null or o.created_at < ${at}::timestamptz or o.id > ${orderId}::uuid or i.id > ${lineId}::uuid)
+        order by i.id
+        limit ${limit}
+      ) i
       order by o.created_at desc, o.id, i.id
       limit ${limit}`, { readOnly: true });
+  };
 }
 
 export function exportLines(db: Sql, claims: Claims, filters: ExportFilters, pageSize: number): AsyncGenerator<ExportLine> {

@@ -1,5 +1,6 @@
 // Reads a result set in keyset pages: each page starts after the last row of the previous one,
-// so every page is an index range scan and memory holds one page at a time. Pure.
+// so every page is an index range scan and memory holds one page at a time. A short page does
+// not prove the end (a page reader may cap what it scans), so only an empty page stops. Pure.
 
 export type PageReader<Row, Cursor> = (after: Cursor | null, limit: number) => Promise<Row[]>;
 
@@ -12,8 +13,8 @@ export async function* keysetPages<Row, Cursor>(
   let after: Cursor | null = null;
   for (;;) {
     const page = await readPage(after, pageSize);
+    if (page.length === 0) return;
     yield* page;
-    if (page.length < pageSize) return;
     after = cursorOf(page[page.length - 1]);
   }
 }

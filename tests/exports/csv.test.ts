@@ -88,7 +88,20 @@ describe('keysetPages', () => {
     const seen: number[] = [];
     for await (const row of keysetPages(reader(calls), (r) => r.id, 10)) seen.push(row.id);
     expect(seen).toEqual(rows.map((r) => r.id));
-    expect(calls).toEqual([null, 9, 19]);
+    expect(calls).toEqual([null, 9, 19, 24]);
+  });
+
+  it('keeps reading after a short page, and stops at the first empty one', async () => {
+    const calls: Array<number | null> = [];
+    // A reader that returns fewer rows than asked while more remain.
+    const shortPages = (after: number | null, limit: number) => {
+      calls.push(after);
+      return Promise.resolve(rows.filter((r) => after === null || r.id > after).slice(0, Math.min(limit, 3)));
+    };
+    const seen: number[] = [];
+    for await (const row of keysetPages(shortPages, (r) => r.id, 10)) seen.push(row.id);
+    expect(seen).toEqual(rows.map((r) => r.id));
+    expect(calls.at(-1)).toBe(24);
   });
 
   it('stops after a full last page with one more empty read', async () => {

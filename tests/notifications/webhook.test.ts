@@ -1,7 +1,9 @@
 // The database webhook: after a transaction that queued e-mails commits, net.http_post asks
-// send-notifications to deliver them, with the URL and service key read from Vault.
+// send-notifications to deliver them, with the URL and service key read from Vault. Also the
+// scheduled jobs (the sweep, the export cleanup), which call the functions the same way; they
+// share this file because Vault is shared by the whole test database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { superuser } from '../support/db.ts';
+import { connectAs, superuser } from '../support/db.ts';
 import { type FakeServer, startFakeServer } from '../support/fake-server.ts';
 import { uniqueEmail } from '../support/users.ts';
 import { queueMessages } from './fixtures.ts';
@@ -106,5 +108,34 @@ describe('database webhook', () => {
     await waitForRequestFor([first.id]);
     const [{ count }] = await superuser()`select count(*)::int from public.notifications where dedupe_key = ${key}`;
     expect(count).toBe(1);
+  });
+});
+
+describe('scheduled jobs', () => {
+  async function job(name: string) {
+    const [row] = await superuser()`select schedule, command, username, active from cron.job where jobname = ${name}`;
+    return row;
+  }
+
+  it('the sweep runs every minute as postgres and asks send-notifications for whatever is due', async () => {
+    const sweep = await job('send-notifications-sweep');
+    expect(sweep).toMatchObject({ schedule: '* * * * *', username: 'postgres', active: true });
+    const before = functionsGateway.requests.length;
+    await connectAs('postgres').unsafe(sweep.command);
+    await expect.poll(
+      () => functionsGateway.requests.slice(before).some((r) => r.path === '/functions/v1/send-notifications' && r.body === '{}'),
+      { timeout: 5000 },
+    ).toBe(true);
+  });
+
+  it('the export cleanup runs hourly and asks orders-export to remove expired files', async () => {
+    const cleanup = await job('remove-expired-exports');
+    expect(cleanup).toMatchObject({ schedule: '17 * * * *', username: 'postgres', active: true });
+    const before = functionsGateway.requests.length;
+    await connectAs('postgres').unsafe(cleanup.command);
+    await expect.poll(
+      () => functionsGateway.requests.slice(before).find((r) => r.path === '/functions/v1/orders-export/cleanup')?.headers.authorization,
+      { timeout: 5000 },
+    ).toBe('Bearer service-key-from-vault');
   });
 });
