@@ -230,7 +230,7 @@ create trigger queue_product_reviewed after update of status on public.products
   for each row when (old.status is distinct from new.status and new.status in ('approved', 'rejected'))
   execute function private.queue_product_reviewed();
 
--- SECURITY DEFINER: reads the inviter's name in profiles, which the invitation's creator may not read.
+-- SECURITY DEFINER: writes the outbox and reads the inviter's profile, which the inserting role may not.
 create function private.queue_invitation_created() returns trigger
 language plpgsql
 security definer
@@ -298,14 +298,16 @@ declare
   ids uuid[] := array(select n.id from inserted n where n.status = 'pending');
 begin
   if cardinality(ids) > 0 then
-    perform private.request_notification_delivery(ids);
+    -- send-notifications takes at most 500 ids; a bigger bulk insert asks for a sweep instead.
+    perform private.request_notification_delivery(case when cardinality(ids) <= 500 then ids end);
   end if;
   return null;
 end;
 $$;
 revoke all on function private.notify_new_notifications() from public;
 
--- Per statement: a checkout queueing several e-mails makes one request.
+-- Per statement: a bulk insert makes one request (each trigger-queued e-mail is its own
+-- statement, so a checkout makes one request per e-mail).
 create trigger notify_new_notifications after insert on public.notifications
   referencing new table as inserted
   for each statement execute function private.notify_new_notifications();

@@ -53,6 +53,15 @@ describe('database webhook', () => {
     expect(requestsFor(ids)).toHaveLength(1);
   });
 
+  it('a bulk insert of more than 500 messages asks for a sweep (body {}) instead of listing ids', async () => {
+    const before = functionsGateway.requests.length;
+    await queueMessages(501, uniqueEmail('bulk'));
+    await expect.poll(
+      () => functionsGateway.requests.slice(before).some((r) => r.path === '/functions/v1/send-notifications' && r.body === '{}'),
+      { timeout: 5000 },
+    ).toBe(true);
+  });
+
   it('waits for the commit and sends nothing for a rolled-back transaction', async () => {
     let queued: string[] = [];
     await expect(superuser().begin(async (tx) => {

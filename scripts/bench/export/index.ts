@@ -16,6 +16,7 @@ import { type ServedFunction, serveFunction } from '../serve-function.ts';
 
 const ORDERS = Number(process.env.BENCH_EXPORT_ORDERS ?? 200_000); // 5 lines each
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const PAGE_SIZE = Number(process.env.BENCH_PAGE_SIZE ?? 1000);
 const BATCH = 20_000;
 const BUSINESS = '50000000-0000-4000-8000-000000000001';
 const ADMIN = '50000000-0000-4000-8000-0000000000ad';
@@ -49,7 +50,7 @@ try {
   }
   await db.admin`vacuum analyze public.orders, public.order_items`;
 
-  const env = await functionEnvironment(db.port, 0, { EXPORT_INLINE_MAX_LINES: String(ORDERS * 5 + 1), EXPORT_PAGE_SIZE: '1000' });
+  const env = await functionEnvironment(db.port, 0, { EXPORT_INLINE_MAX_LINES: String(ORDERS * 5 + 1), EXPORT_PAGE_SIZE: String(PAGE_SIZE) });
   const [defaultHeap, cappedHeap] = [await serveFunction('orders-export', env), await serveFunction('orders-export', env, CAPPED_HEAP)];
   served.push(defaultHeap, cappedHeap);
   const idle = [await defaultHeap.memory(), await cappedHeap.memory()];
@@ -102,7 +103,7 @@ try {
   }
   const rate = (run: Run) => Math.round(run.lines / run.seconds).toLocaleString('en');
   const memory = (i: number) => `${peak[i].peakMiB.toFixed(0)} MiB (idle ${idle[i].currentMiB.toFixed(0)} MiB)`;
-  console.log(`\n${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; best of ${ROUNDS} rotated runs each; pages of 1,000 lines read as the caller (RLS on).\n`);
+  console.log(`\n${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; best of ${ROUNDS} rotated runs each; pages of ${PAGE_SIZE.toLocaleString('en')} lines read as the caller (RLS on).\n`);
   console.log('| path | order lines | seconds | lines/s | vs COPY | CSV size | peak RSS of the function process |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   const row = (name: string, run: Run, mem: string) =>
