@@ -61,7 +61,11 @@ export function createOrdersExportHandler(deps: OrdersExportDeps) {
       insert into public.export_jobs (business_id, requested_by, filters)
       values (${filters.businessId}, ${caller.claims.sub!}, ${db.json({ ...filters } as never)})
       returning *`;
-    background(runJob(job, caller.claims, filters));
+    // runJob records its own failures; this catch only guards against losing the database
+    // while recording one (an unhandled rejection would end the function's process).
+    background(runJob(job, caller.claims, filters).catch((error) =>
+      log({ level: 'error', event: 'export_job_unrecorded', job_id: job.id, error: String((error as Error)?.message ?? error) })
+    ));
     return success(
       { job_id: job.id, status: job.status, file_name: fileName, at_least_lines: expectedLines },
       'The export is large: it runs as a job. Poll GET orders-export?job_id=… for its download link.',
