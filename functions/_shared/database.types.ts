@@ -235,6 +235,63 @@ export type Database = {
         };
         Relationships: [];
       };
+      'export_jobs': {
+        Row: {
+          'business_id': string;
+          'completed_at': string | null;
+          'created_at': string;
+          'error': string | null;
+          'expires_at': string;
+          'file_removed_at': string | null;
+          'filters': NonNullable<Json>;
+          'id': string;
+          'line_count': number | null;
+          'requested_by': string | null;
+          'status': Database['public']['Enums']['export_job_status'];
+          'storage_path': string | null;
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'business_id': string;
+          'completed_at'?: string | null;
+          'created_at'?: string;
+          'error'?: string | null;
+          'expires_at'?: string;
+          'file_removed_at'?: string | null;
+          'filters'?: NonNullable<Json>;
+          'id'?: string;
+          'line_count'?: number | null;
+          'requested_by'?: string | null;
+          'status'?: Database['public']['Enums']['export_job_status'];
+          'storage_path'?: string | null;
+          'updated_at'?: string;
+        };
+        Update: {
+          'business_id'?: string;
+          'completed_at'?: string | null;
+          'created_at'?: string;
+          'error'?: string | null;
+          'expires_at'?: string;
+          'file_removed_at'?: string | null;
+          'filters'?: NonNullable<Json>;
+          'id'?: string;
+          'line_count'?: number | null;
+          'requested_by'?: string | null;
+          'status'?: Database['public']['Enums']['export_job_status'];
+          'storage_path'?: string | null;
+          'updated_at'?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'export_jobs_business_id_fkey';
+            columns: ['business_id'];
+            isOneToOne: false;
+            referencedRelation: 'businesses';
+            referencedColumns: ['id'];
+          },
+        ];
+      };
       'invitations': {
         Row: {
           'accepted_at': string | null;
@@ -285,6 +342,58 @@ export type Database = {
             referencedColumns: ['id'];
           },
         ];
+      };
+      'notifications': {
+        Row: {
+          'attempts': number;
+          'created_at': string;
+          'dedupe_key': string;
+          'id': string;
+          'kind': Database['public']['Enums']['notification_kind'];
+          'last_error': string | null;
+          'locked_until': string | null;
+          'next_attempt_at': string;
+          'payload': NonNullable<Json>;
+          'provider_message_id': string | null;
+          'recipient': string;
+          'sent_at': string | null;
+          'status': Database['public']['Enums']['notification_status'];
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'attempts'?: number;
+          'created_at'?: string;
+          'dedupe_key': string;
+          'id'?: string;
+          'kind': Database['public']['Enums']['notification_kind'];
+          'last_error'?: string | null;
+          'locked_until'?: string | null;
+          'next_attempt_at'?: string;
+          'payload'?: NonNullable<Json>;
+          'provider_message_id'?: string | null;
+          'recipient': string;
+          'sent_at'?: string | null;
+          'status'?: Database['public']['Enums']['notification_status'];
+          'updated_at'?: string;
+        };
+        Update: {
+          'attempts'?: number;
+          'created_at'?: string;
+          'dedupe_key'?: string;
+          'id'?: string;
+          'kind'?: Database['public']['Enums']['notification_kind'];
+          'last_error'?: string | null;
+          'locked_until'?: string | null;
+          'next_attempt_at'?: string;
+          'payload'?: NonNullable<Json>;
+          'provider_message_id'?: string | null;
+          'recipient'?: string;
+          'sent_at'?: string | null;
+          'status'?: Database['public']['Enums']['notification_status'];
+          'updated_at'?: string;
+        };
+        Relationships: [];
       };
       'order_items': {
         Row: {
@@ -844,6 +953,19 @@ export type Database = {
         | 'business.manage';
       'business_role': 'admin' | 'approver' | 'editor' | 'viewer';
       'checkout_status': 'pending_payment' | 'paid' | 'cancelled';
+      'export_job_status': 'running' | 'succeeded' | 'failed';
+      'notification_kind':
+        | 'order_placed_customer'
+        | 'order_placed_business'
+        | 'order_paid'
+        | 'order_shipped'
+        | 'order_delivered'
+        | 'order_cancelled'
+        | 'order_refunded'
+        | 'product_approved'
+        | 'product_rejected'
+        | 'invitation_created';
+      'notification_status': 'pending' | 'sending' | 'sent' | 'dead';
       'order_status':
         | 'pending_payment'
         | 'paid'
@@ -981,6 +1103,20 @@ export const Constants = {
       ],
       'business_role': ['admin', 'approver', 'editor', 'viewer'],
       'checkout_status': ['pending_payment', 'paid', 'cancelled'],
+      'export_job_status': ['running', 'succeeded', 'failed'],
+      'notification_kind': [
+        'order_placed_customer',
+        'order_placed_business',
+        'order_paid',
+        'order_shipped',
+        'order_delivered',
+        'order_cancelled',
+        'order_refunded',
+        'product_approved',
+        'product_rejected',
+        'invitation_created',
+      ],
+      'notification_status': ['pending', 'sending', 'sent', 'dead'],
       'order_status': [
         'pending_payment',
         'paid',

@@ -1,0 +1,196 @@
+// GET /functions/v1/orders-export?business_id=&from=&to=&status=&order_id= — a business's
+// order lines as CSV, for its `orders.export` holders. Small exports stream in the response;
+// larger ones (above EXPORT_INLINE_MAX_LINES) run as a job that writes the file to the private
+// `exports` bucket: 202 with the job, then GET ?job_id= for its state and a signed URL.
+// POST /functions/v1/orders-export/cleanup (service role, scheduled) removes files older
+// than 7 days.
+import { z } from 'zod';
+import { type Caller, callerOf, type Claims, jwksVerifier, requireServiceRole, requireUser, type TokenVerifier } from '../_shared/auth.ts';
+import { asCaller } from '../_shared/caller-transaction.ts';
+import { corsHeaders } from '../_shared/cors.ts';
+import { connectDatabase, type Sql } from '../_shared/database.ts';
+import type { Database } from '../_shared/database.types.ts';
+import { success } from '../_shared/envelope.ts';
+import { HttpError } from '../_shared/errors.ts';
+import { handle, serve } from '../_shared/http.ts';
+import { jsonLogger, type Logger } from '../_shared/log.ts';
+import { csvStream } from './csv.ts';
+import { type ExportFilters, exportFileName, parseExportQuery } from './filters.ts';
+import { countLinesUpTo, CSV_HEADER, exportLines, lineCells } from './lines.ts';
+import { runSteps } from './steps.ts';
+import { type ExportStorage, storageClient } from './storage.ts';
+
+type ExportJob = Database['public']['Tables']['export_jobs']['Row'];
+
+export interface OrdersExportConfig {
+  pageSize: number;
+  /** Exports with more lines than this run as a job. */
+  inlineMaxLines: number;
+  signedUrlSeconds: number;
+}
+
+export interface OrdersExportDeps {
+  db: Sql;
+  verify: TokenVerifier;
+  storage: ExportStorage;
+  config: OrdersExportConfig;
+  now?: () => Date;
+  /** Keeps a job running after the response (EdgeRuntime.waitUntil on Supabase). */
+  background?: (work: Promise<unknown>) => void;
+  log?: Logger;
+}
+
+const jobQuery = z.object({ job_id: z.uuid('job_id must be a UUID.') }).strict();
+
+export function createOrdersExportHandler(deps: OrdersExportDeps) {
+  const { db, verify, storage, config, now = () => new Date(), background = () => {}, log = jsonLogger('orders-export') } = deps;
+
+  async function requireExporter(caller: Caller, businessId: string): Promise<string> {
+    const [row] = await asCaller(db, caller.claims, (tx) => tx<{ allowed: boolean; slug: string | null }[]>`
+      select public.has_permission(${businessId}, 'orders.export') as allowed,
+             (select b.slug from public.businesses b where b.id = ${businessId}) as slug`, { readOnly: true });
+    // An unknown business answers 403 like a business of others: existence is not revealed.
+    if (!row.allowed || !row.slug) {
+      throw new HttpError(403, 'FORBIDDEN', 'You need the orders.export permission in this business to export its orders.');
+    }
+    return row.slug;
+  }
+
+  async function startJob(caller: Caller, filters: ExportFilters, fileName: string, expectedLines: number): Promise<Response> {
+    const [job] = await db<ExportJob[]>`
+      insert into public.export_jobs (business_id, requested_by, filters)
+      values (${filters.businessId}, ${caller.claims.sub!}, ${db.json({ ...filters } as never)})
+      returning *`;
+    // runJob records its own failures; this catch only guards against losing the database
+    // while recording one (an unhandled rejection would end the function's process).
+    background(runJob(job, caller.claims, filters).catch((error) =>
+      log({ level: 'error', event: 'export_job_unrecorded', job_id: job.id, error: String((error as Error)?.message ?? error) })
+    ));
+    return success(
+      { job_id: job.id, status: job.status, file_name: fileName, at_least_lines: expectedLines },
+      'The export is large: it runs as a job. Poll GET orders-export?job_id=… for its download link.',
+      202,
+      { location: `orders-export?job_id=${job.id}` },
+    );
+  }
+
+  async function runJob(job: ExportJob, claims: Claims, filters: ExportFilters): Promise<void> {
+    const path = `${job.business_id}/${job.id}.csv`;
+    let lines = 0;
+    try {
+      await runSteps([
+        {
+          name: 'write the file to the exports bucket',
+          run: () => storage.upload(path, csvStream(CSV_HEADER, exportLines(db, claims, filters, config.pageSize), lineCells, (n) => (lines = n)), 'text/csv'),
+          undo: () => storage.remove([path]),
+        },
+        {
+          name: 'record the finished job',
+          run: async () => {
+            await db`update public.export_jobs
+                     set status = 'succeeded', storage_path = ${path}, line_count = ${lines}, completed_at = now()
+                     where id = ${job.id}`;
+          },
+        },
+      ]);
+      log({ event: 'export_job_succeeded', job_id: job.id, lines });
+    } catch (error) {
+      log({ level: 'error', event: 'export_job_failed', job_id: job.id, error: String((error as Error)?.message ?? error) });
+      await db`update public.export_jobs set status = 'failed', error = ${String((error as Error)?.message ?? error).slice(0, 2000)},
+               completed_at = now() where id = ${job.id} and status = 'running'`;
+    }
+  }
+
+  async function jobStatus(caller: Caller, params: URLSearchParams): Promise<Response> {
+    const { job_id } = jobQuery.parse(Object.fromEntries(params));
+    // Read as the caller: only orders.export holders of the job's business see it.
+    const [job] = await asCaller(db, caller.claims, (tx) => tx<ExportJob[]>`
+      select * from public.export_jobs where id = ${job_id}`, { readOnly: true });
+    if (!job) throw new HttpError(404, 'NOT_FOUND', 'No export job with this id is visible to you.');
+    const body = {
+      job_id: job.id, status: job.status, line_count: job.line_count === null ? null : Number(job.line_count) /* int8 arrives as text */, error: job.error,
+      created_at: job.created_at, completed_at: job.completed_at, expires_at: job.expires_at,
+      download_url: null as string | null,
+    };
+    if (job.status === 'succeeded') {
+      if (job.file_removed_at || Date.parse(job.expires_at) <= now().getTime() || !job.storage_path) {
+        throw new HttpError(410, 'EXPIRED', 'This export has expired and its file was removed; export again.');
+      }
+      const [{ slug }] = await db<{ slug: string }[]>`select slug from public.businesses where id = ${job.business_id}`;
+      const filters = job.filters as unknown as ExportFilters;
+      body.download_url = await storage.signedUrl(job.storage_path, config.signedUrlSeconds, exportFileName(slug, filters, new Date(job.created_at)));
+    }
+    return success(body, job.status === 'succeeded' ? 'The export is ready.' : `The export is ${job.status}.`);
+  }
+
+  async function exportOrders(req: Request): Promise<Response> {
+    const params = new URL(req.url).searchParams;
+    const caller = await callerOf(req, verify);
+    requireUser(caller);
+    if (params.has('job_id')) return jobStatus(caller, params);
+    const filters = parseExportQuery(params);
+    const slug = await requireExporter(caller, filters.businessId);
+    const fileName = exportFileName(slug, filters, now());
+    const lineCount = await countLinesUpTo(db, caller.claims, filters, config.inlineMaxLines);
+    if (lineCount > config.inlineMaxLines) return startJob(caller, filters, fileName, lineCount);
+    const body = csvStream(CSV_HEADER, exportLines(db, caller.claims, filters, config.pageSize), lineCells);
+    return new Response(body, {
+      status: 200,
+      headers: {
+        ...corsHeaders,
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="${fileName}"`,
+        'cache-control': 'no-store',
+      },
+    });
+  }
+
+  async function cleanup(req: Request): Promise<Response> {
+    requireServiceRole(await callerOf(req, verify));
+    const expired = await db<{ id: string; storage_path: string }[]>`
+      select id, storage_path from public.export_jobs
+      where expires_at <= ${now()} and file_removed_at is null and storage_path is not null
+      order by expires_at limit 1000`;
+    // Removing a file that is already gone succeeds, so a cleanup cut short is simply rerun.
+    await storage.remove(expired.map((job) => job.storage_path));
+    await db`update public.export_jobs set file_removed_at = now() where id = any(${expired.map((job) => job.id)}::uuid[])`;
+    return success({ removed: expired.length }, `Removed ${expired.length} expired export files.`);
+  }
+
+  return handle(log, (req) => {
+    const path = new URL(req.url).pathname.replace(/\/+$/, '');
+    if (path.endsWith('/cleanup')) {
+      if (req.method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Use POST.');
+      return cleanup(req);
+    }
+    if (req.method !== 'GET') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Use GET.');
+    return exportOrders(req);
+  });
+}
+
+function numberFromEnv(name: string, fallback: number, min: number, max: number): number {
+  const raw = Deno.env.get(name);
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer between ${min} and ${max}`);
+  return value;
+}
+
+if (import.meta.main) {
+  const runtime = (globalThis as { EdgeRuntime?: { waitUntil(work: Promise<unknown>): void } }).EdgeRuntime;
+  serve(createOrdersExportHandler({
+    db: connectDatabase(),
+    verify: jwksVerifier(Deno.env.get('SUPABASE_JWKS') ?? '{"keys":[]}'),
+    storage: storageClient({
+      supabaseUrl: Deno.env.get('SUPABASE_URL') ?? '',
+      serviceKey: Deno.env.get('SUPABASE_SERVICE_ROLE_KEY') ?? '',
+      bucket: 'exports',
+    }),
+    config: {
+      pageSize: numberFromEnv('EXPORT_PAGE_SIZE', 1000, 1, 10000),
+      inlineMaxLines: numberFromEnv('EXPORT_INLINE_MAX_LINES', 100000, 0, 100_000_000),
+      signedUrlSeconds: numberFromEnv('EXPORT_SIGNED_URL_SECONDS', 3600, 60, 7 * 86400),
+    },
+    // Locally the process stays up; on Supabase the runtime keeps the job alive past the response.
+    background: (work) => runtime?.waitUntil(work),
+  }));
+}

@@ -1,0 +1,85 @@
+// One delivery run: claim due messages, render, send, record each outcome. Every message is
+// its own step: it ends sent, pending with a later attempt, or dead; a crash mid-run leaves
+// claimed rows under a lease that expires, and Resend's idempotency key (the notification id)
+// keeps a retried send from reaching the recipient twice.
+import type { Sql } from '../_shared/database.ts';
+import type { Database, Json } from '../_shared/database.types.ts';
+import type { Logger } from '../_shared/log.ts';
+import type { EmailSender } from './resend.ts';
+import { type BackoffPolicy, isPermanentFailure, retryDelaySeconds } from './retry.ts';
+import { renderEmail, type TemplateContext } from './templates.ts';
+
+type Notification = Database['public']['Tables']['notifications']['Row'];
+
+export interface DeliveryConfig extends TemplateContext {
+  batchSize: number;
+  leaseSeconds: number;
+  maxAttempts: number;
+  backoff: BackoffPolicy;
+  /** Messages sent at the same time within a run. */
+  concurrency: number;
+}
+
+export interface DeliveryReport {
+  claimed: number;
+  sent: number;
+  retrying: number;
+  dead: number;
+}
+
+export async function deliverDue(
+  db: Sql,
+  send: EmailSender,
+  config: DeliveryConfig,
+  log: Logger,
+  options: { ids?: string[]; random?: () => number } = {},
+): Promise<DeliveryReport> {
+  const claimed = await db<Notification[]>`
+    select * from private.claim_notifications(${config.batchSize}, ${config.leaseSeconds}, ${options.ids ?? null}::uuid[])`;
+  const report: DeliveryReport = { claimed: claimed.length, sent: 0, retrying: 0, dead: 0 };
+  let next = 0;
+  const worker = async () => {
+    while (next < claimed.length) {
+      const outcome = await deliverOne(db, send, config, log, claimed[next++], options.random);
+      report[outcome]++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(config.concurrency, claimed.length) }, worker));
+  return report;
+}
+
+async function deliverOne(
+  db: Sql,
+  send: EmailSender,
+  config: DeliveryConfig,
+  log: Logger,
+  notification: Notification,
+  random?: () => number,
+): Promise<'sent' | 'retrying' | 'dead'> {
+  let result;
+  try {
+    const email = renderEmail(notification.kind, notification.payload as Record<string, Json>, config);
+    result = await send({ idempotencyKey: notification.id, to: notification.recipient, email });
+  } catch (error) {
+    result = { ok: false as const, status: null, error: `Rendering failed: ${(error as Error)?.message ?? error}` };
+  }
+  if (result.ok) {
+    await db`select private.mark_notification_sent(${notification.id}, ${result.providerId || null})`;
+    return 'sent';
+  }
+  const permanent = result.status !== null && isPermanentFailure(result.status);
+  const [{ status }] = await db<{ status: string | null }[]>`
+    select private.mark_notification_failed(
+      ${notification.id}, ${result.error},
+      ${retryDelaySeconds(notification.attempts, config.backoff, random)},
+      ${permanent ? 0 : config.maxAttempts}) as status`;
+  log({
+    level: status === 'dead' ? 'error' : 'warn',
+    event: status === 'dead' ? 'notification_dead' : 'notification_retry',
+    id: notification.id,
+    kind: notification.kind,
+    attempts: notification.attempts,
+    error: result.error,
+  });
+  return status === 'dead' ? 'dead' : 'retrying';
+}

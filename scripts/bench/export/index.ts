@@ -1,0 +1,119 @@
+// Benchmark: the CSV order export of 1,000,000 order lines through the orders-export function
+// (keyset pages as the caller, streamed) against Postgres's own `COPY … TO STDOUT` of the same
+// rows, run alternately in one session; and the function process's peak memory (goal: under
+// 100 MB), once with Deno's default V8 heap sizing and once with the heap capped as in a
+// memory-limited isolate (V8 then collects garbage sooner instead of growing).
+// Run: npm run bench:export   (BENCH_EXPORT_ORDERS, BENCH_ROUNDS to change the size)
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import { databaseUrl, ROOT, signJwt } from '../../lib/local-platform.ts';
+import { startScratchDatabase } from '../../lib/scratch-database.ts';
+import { functionEnvironment } from '../../lib/stack.ts';
+import { progressBar } from '../lib.ts';
+import { type ServedFunction, serveFunction } from '../serve-function.ts';
+
+const ORDERS = Number(process.env.BENCH_EXPORT_ORDERS ?? 200_000); // 5 lines each
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const PAGE_SIZE = Number(process.env.BENCH_PAGE_SIZE ?? 1000);
+const BATCH = 20_000;
+const BUSINESS = '50000000-0000-4000-8000-000000000001';
+const ADMIN = '50000000-0000-4000-8000-0000000000ad';
+
+interface Run {
+  seconds: number;
+  lines: number;
+  bytes: number;
+}
+
+async function countLines(chunks: AsyncIterable<Uint8Array>): Promise<Omit<Run, 'seconds'>> {
+  let lines = 0;
+  let bytes = 0;
+  for await (const chunk of chunks) {
+    bytes += chunk.length;
+    // The generated data holds no line breaks inside fields: every LF ends a record.
+    for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) lines++;
+  }
+  return { lines: lines - 1, bytes }; // minus the header
+}
+
+const db = await startScratchDatabase();
+const CAPPED_HEAP = '--max-semi-space-size=2,--max-old-space-size=32';
+const served: ServedFunction[] = [];
+try {
+  await db.admin.unsafe(readFileSync(path.join(ROOT, 'sql', 'bench', 'orders.sql'), 'utf8'));
+  await db.admin`call bench.prepare_export_business()`;
+  for (let first = 1; first <= ORDERS; first += BATCH) {
+    await db.admin`call bench.generate_orders(${first}, ${Math.min(ORDERS, first + BATCH - 1)})`;
+    progressBar(`generating ${(ORDERS * 5).toLocaleString('en')} order lines`, Math.min(ORDERS, first + BATCH - 1), ORDERS);
+  }
+  await db.admin`vacuum analyze public.orders, public.order_items`;
+
+  const env = await functionEnvironment(db.port, 0, { EXPORT_INLINE_MAX_LINES: String(ORDERS * 5 + 1), EXPORT_PAGE_SIZE: String(PAGE_SIZE) });
+  const [defaultHeap, cappedHeap] = [await serveFunction('orders-export', env), await serveFunction('orders-export', env, CAPPED_HEAP)];
+  served.push(defaultHeap, cappedHeap);
+  const idle = [await defaultHeap.memory(), await cappedHeap.memory()];
+  const now = Math.floor(Date.now() / 1000);
+  const jwt = await signJwt({ aud: 'authenticated', role: 'authenticated', sub: ADMIN, iat: now, exp: now + 3600, email: 'export-admin@bench.example' });
+  const copySql = postgres(databaseUrl('postgres', db.port), { max: 1, onnotice: () => {} });
+
+  const viaFunction = (fn: ServedFunction) => async (): Promise<Run> => {
+    const started = performance.now();
+    const res = await fetch(`${fn.url}?business_id=${BUSINESS}`, { headers: { authorization: `Bearer ${jwt}` } });
+    if (res.status !== 200) throw new Error(`export answered ${res.status}: ${await res.text()}`);
+    const counted = await countLines(res.body!);
+    return { ...counted, seconds: (performance.now() - started) / 1000 };
+  };
+  const viaCopy = async (): Promise<Run> => {
+    const started = performance.now();
+    const stream = await copySql.unsafe(`
+      copy (
+        select o.id, to_char(o.created_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS'), o.status, o.customer_id, o.currency,
+               o.subtotal, o.total, o.shipping_address, o.notes, i.id, i.product_id, i.product_name, i.unit,
+               i.unit_price, i.quantity, i.line_total
+        from public.orders o join public.order_items i on i.order_id = o.id and i.business_id = o.business_id
+        where o.business_id = '${BUSINESS}'
+        order by o.created_at desc, o.id, i.id
+      ) to stdout with (format csv, header)`).readable();
+    const counted = await countLines(stream);
+    return { ...counted, seconds: (performance.now() - started) / 1000 };
+  };
+
+  const paths = [
+    { short: 'export (default heap)', name: 'orders-export, default V8 heap', run: viaFunction(defaultHeap), runs: [] as Run[] },
+    { short: 'COPY', name: 'COPY … TO STDOUT (postgres, no RLS)', run: viaCopy, runs: [] as Run[] },
+    { short: 'export (capped heap)', name: `orders-export, V8 heap capped (${CAPPED_HEAP})`, run: viaFunction(cappedHeap), runs: [] as Run[] },
+  ];
+  for (let round = 0; round < ROUNDS; round++) {
+    // Rotate which goes first, so all see the same machine state.
+    for (let k = 0; k < paths.length; k++) {
+      const path = paths[(round + k) % paths.length];
+      path.runs.push(await path.run());
+    }
+    console.log(`round ${round + 1}/${ROUNDS}: ` + paths.map((p) => `${p.short} ${p.runs.at(-1)!.seconds.toFixed(1)} s`).join(', '));
+  }
+  const peak = [await defaultHeap.memory(), await cappedHeap.memory()];
+  await copySql.end();
+
+  const best = (list: Run[]) => list.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  const [fnDefault, copy, fnCapped] = paths.map((p) => best(p.runs));
+  for (const fn of [fnDefault, fnCapped]) {
+    if (fn.lines !== copy.lines) throw new Error(`the export wrote ${fn.lines} lines, COPY ${copy.lines}`);
+  }
+  const rate = (run: Run) => Math.round(run.lines / run.seconds).toLocaleString('en');
+  const memory = (i: number) => `${peak[i].peakMiB.toFixed(0)} MiB (idle ${idle[i].currentMiB.toFixed(0)} MiB)`;
+  console.log(`\n${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; best of ${ROUNDS} rotated runs each; pages of ${PAGE_SIZE.toLocaleString('en')} lines read as the caller (RLS on).\n`);
+  console.log('| path | order lines | seconds | lines/s | vs COPY | CSV size | peak RSS of the function process |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  const row = (name: string, run: Run, mem: string) =>
+    console.log(`| ${name} | ${run.lines.toLocaleString('en')} | ${run.seconds.toFixed(1)} | ${rate(run)} | ${(copy.seconds / run.seconds).toFixed(2)}× | ${(run.bytes / 2 ** 20).toFixed(0)} MiB | ${mem} |`);
+  row(paths[0].name, fnDefault, memory(0));
+  row(paths[2].name, fnCapped, memory(1));
+  row(paths[1].name, copy, '—');
+  const mb = (i: number) => peak[i].peakMiB * 1.048576;
+  console.log(`\nPeak RSS under 100 MB: default heap ${mb(0) < 100 ? 'yes' : 'NO'} (${mb(0).toFixed(0)} MB), capped heap ${mb(1) < 100 ? 'yes' : 'NO'} (${mb(1).toFixed(0)} MB).`);
+} finally {
+  for (const fn of served) await fn.stop();
+  await db.stop();
+}

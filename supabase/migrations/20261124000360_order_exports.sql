@@ -1,0 +1,113 @@
+-- Order exports: CSV of a business's order lines for `orders.export` holders.
+--
+-- Small exports stream straight from the orders-export function (reading as the caller, so
+-- RLS applies). Exports above a configurable number of lines run as a job: the function
+-- writes the file to the private `exports` bucket through the Storage API and answers with a
+-- signed URL; files older than 7 days are removed by a scheduled cleanup (through the Storage
+-- API too: SQL deletes on storage.objects would orphan the stored bytes).
+
+-- ============================================================================
+-- Types
+-- ============================================================================
+create type public.export_job_status as enum ('running', 'succeeded', 'failed');
+comment on type public.export_job_status is 'running: the file is being written; succeeded: ready to download; failed: see error.';
+
+-- ============================================================================
+-- Tables
+-- ============================================================================
+create table public.export_jobs (
+  id uuid primary key default gen_random_uuid(),
+  business_id uuid not null references public.businesses (id) on delete cascade,
+  requested_by uuid references auth.users (id) on delete set null,
+  -- The query string's filters as validated by the function: from, to, status, order_id.
+  filters jsonb not null default '{}' check (jsonb_typeof(filters) = 'object'),
+  status public.export_job_status not null default 'running',
+  line_count bigint check (line_count >= 0),
+  -- Object name inside the `exports` bucket.
+  storage_path text check (storage_path ~ '^[0-9a-f-]{36}/[0-9a-f-]{36}\.csv$'),
+  error text check (char_length(error) <= 2000),
+  completed_at timestamptz,
+  -- After this the file is removed and the job can no longer be downloaded.
+  expires_at timestamptz not null default now() + interval '7 days',
+  file_removed_at timestamptz,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  check ((status = 'running') = (completed_at is null))
+);
+comment on table public.export_jobs is 'CSV exports too large for one request: written to the private exports bucket, downloadable through a signed URL for 7 days.';
+
+-- ============================================================================
+-- Indexes
+-- ============================================================================
+create index export_jobs_business_idx on public.export_jobs (business_id, created_at desc);
+create index export_jobs_requested_by_idx on public.export_jobs (requested_by);
+create index export_jobs_expiring_idx on public.export_jobs (expires_at) where file_removed_at is null and storage_path is not null;
+
+-- ============================================================================
+-- Storage
+-- ============================================================================
+-- Private, and no storage policy: only the service key (the function) reads or writes it;
+-- people download through signed URLs.
+insert into storage.buckets (id, name, public, allowed_mime_types)
+values ('exports', 'exports', false, array['text/csv'])
+on conflict (id) do nothing;
+
+-- ============================================================================
+-- Triggers
+-- ============================================================================
+create trigger set_updated_at before update on public.export_jobs
+  for each row execute function private.set_updated_at();
+
+-- ============================================================================
+-- Policies
+-- ============================================================================
+alter table public.export_jobs enable row level security;
+
+create policy "Exporters read their business's export jobs" on public.export_jobs
+  for select to authenticated
+  using (business_id = any ((select private.business_ids_with_permission('orders.export'))::uuid[]));
+-- Written only by the orders-export function (as postgres, after checking the caller).
+
+-- ============================================================================
+-- RPCs (private: called by the orders-export function and the scheduler)
+-- ============================================================================
+-- The cleanup: asks orders-export to remove expired files through the Storage API.
+-- SECURITY DEFINER: reads the functions URL and service key from Vault, which only postgres reads.
+create function private.request_export_cleanup() returns bigint
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  base_url text;
+  service_key text;
+begin
+  select s.decrypted_secret into base_url from vault.decrypted_secrets s where s.name = 'functions_base_url';
+  select s.decrypted_secret into service_key from vault.decrypted_secrets s where s.name = 'service_role_key';
+  if base_url is null or service_key is null then
+    raise warning 'exports: Vault secrets functions_base_url and service_role_key are not set; expired export files are not removed';
+    return null;
+  end if;
+  return net.http_post(
+    url := rtrim(base_url, '/') || '/orders-export/cleanup',
+    body := '{}'::jsonb,
+    headers := jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || service_key),
+    timeout_milliseconds := 60000
+  );
+end;
+$$;
+revoke all on function private.request_export_cleanup() from public;
+
+do $$
+begin
+  if exists (select 1 from pg_namespace where nspname = 'cron') then
+    perform cron.schedule('remove-expired-exports', '17 * * * *', 'select private.request_export_cleanup()');
+  end if;
+end
+$$;
+
+-- ============================================================================
+-- Grants
+-- ============================================================================
+grant select on public.export_jobs to authenticated;
+grant select, insert, update, delete on public.export_jobs to service_role;

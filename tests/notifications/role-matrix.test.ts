@@ -1,0 +1,50 @@
+// notifications × every actor × select/insert/update/delete: the outbox is reachable only
+// with the service role key. Writes run with `Prefer: tx=rollback`.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createBusiness, createCustomer } from '../support/fixtures.ts';
+import { ACTORS, outcomes, runAs, type MatrixCase, type World } from '../support/matrix.ts';
+import { queueMessages } from './fixtures.ts';
+
+let world: World;
+let notificationId: string;
+
+beforeAll(async () => {
+  const [business, otherBusiness, customer, otherCustomer] = await Promise.all([
+    createBusiness('outbox'), createBusiness('outbox-rival'), createCustomer(), createCustomer(),
+  ]);
+  world = { business, otherBusiness, customer, otherCustomer };
+  // Addressed to the customer: even the recipient does not read the outbox.
+  [notificationId] = await queueMessages(1, customer.email!);
+});
+
+const serviceRoleOnly = outcomes(['serviceRole'], { users: 'denied', anon: 'denied' });
+
+const cases: MatrixCase[] = [
+  {
+    table: 'notifications', operation: 'select',
+    run: (tx) => tx`select id, recipient, payload from public.notifications where id = ${notificationId}`,
+    expected: serviceRoleOnly,
+  },
+  {
+    table: 'notifications', operation: 'insert',
+    run: (tx) => tx`insert into public.notifications (kind, recipient, payload, dedupe_key)
+                    values ('order_paid', 'victim@example.test', '{}', ${`matrix:${Date.now()}`}) returning id`,
+    expected: serviceRoleOnly,
+  },
+  {
+    table: 'notifications', operation: 'update',
+    run: (tx) => tx`update public.notifications set recipient = 'attacker@example.test' where id = ${notificationId} returning id`,
+    expected: serviceRoleOnly,
+  },
+  {
+    table: 'notifications', operation: 'delete',
+    run: (tx) => tx`delete from public.notifications where id = ${notificationId} returning id`,
+    expected: serviceRoleOnly,
+  },
+];
+
+describe.each(cases)('$table $operation', (matrixCase) => {
+  it.each(ACTORS)('%s', async (actor) => {
+    expect(await runAs(actor, world, matrixCase)).toBe(matrixCase.expected[actor]);
+  });
+});
