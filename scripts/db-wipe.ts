@@ -1,6 +1,6 @@
 // `npm run db:wipe`: delete the local data folder (after an interrupted first start, say).
 import { rm } from 'node:fs/promises';
-import { LOCAL_DATA_DIR } from './lib/local-database.ts';
+import { LOCAL_DATA_DIR } from './lib/local-platform.ts';
 import { runningPostmaster } from './lib/postgres-cluster.ts';
 
 const pid = runningPostmaster(LOCAL_DATA_DIR);

@@ -1,7 +1,6 @@
 // `npm start`: the local Supabase stand-in, in the foreground until Ctrl-C or SIGTERM.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { DEFAULT_API_PORT, DEFAULT_DB_PORT, ROOT, STACK_PID_FILE } from './lib/local-platform.ts';
+import { DEFAULT_API_PORT, DEFAULT_DB_PORT, LOCAL_DATA_DIR, LOCAL_DIR, STACK_PID_FILE } from './lib/local-platform.ts';
 import { StartAborted, startStack, type Stack } from './lib/stack.ts';
 
 const verbose = process.argv.includes('--verbose');
@@ -24,11 +23,11 @@ async function shutdown(signal: string) {
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-mkdirSync(path.join(ROOT, '.local'), { recursive: true });
+mkdirSync(LOCAL_DIR, { recursive: true });
 writeFileSync(STACK_PID_FILE, String(process.pid));
 try {
   stack = await startStack({
-    dataDir: path.join(ROOT, '.local', 'db'),
+    dataDir: LOCAL_DATA_DIR,
     dbPort: DEFAULT_DB_PORT,
     apiPort: DEFAULT_API_PORT,
     durable: true,

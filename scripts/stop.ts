@@ -1,7 +1,6 @@
 // `npm run stop`: stops a stack left running in another terminal or in the background.
 import { existsSync, readFileSync } from 'node:fs';
-import { LOCAL_DATA_DIR } from './lib/local-database.ts';
-import { STACK_PID_FILE } from './lib/local-platform.ts';
+import { LOCAL_DATA_DIR, STACK_PID_FILE } from './lib/local-platform.ts';
 import { runningPostmaster } from './lib/postgres-cluster.ts';
 
 function alive(pid: number): boolean {

@@ -1,10 +1,7 @@
-// Commands that need the local database (reset, type generation) use the running stack when
+// Commands that need the local database (`npm run db:reset`) use the running stack when
 // there is one, and otherwise start the cluster just for the command.
-import path from 'node:path';
-import { DEFAULT_DB_PORT, ROOT } from './local-platform.ts';
+import { DEFAULT_DB_PORT, LOCAL_DATA_DIR } from './local-platform.ts';
 import { dataDirState, runningPostmaster, startCluster } from './postgres-cluster.ts';
-
-export const LOCAL_DATA_DIR = path.join(ROOT, '.local', 'db');
 
 export async function withLocalDatabase<T>(run: (port: number) => Promise<T>): Promise<T> {
   if (runningPostmaster(LOCAL_DATA_DIR)) return run(DEFAULT_DB_PORT);

@@ -5,8 +5,14 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/**
+ * The local stack's folder (data, pid file) and ports. SOKONI_LOCAL_DIR, SOKONI_DB_PORT and
+ * SOKONI_API_PORT run a second stack beside the usual one (the stack's own tests do).
+ */
+export const LOCAL_DIR = process.env.SOKONI_LOCAL_DIR ?? `${ROOT}.local`;
+export const LOCAL_DATA_DIR = `${LOCAL_DIR}/db`;
 /** Written by `npm start` so that `npm run stop` can find it. */
-export const STACK_PID_FILE = `${ROOT}.local/stack.pid`;
+export const STACK_PID_FILE = `${LOCAL_DIR}/stack.pid`;
 
 /** The well-known local JWT secret of `supabase start`. Never used outside local stacks. */
 export const JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';
@@ -14,8 +20,8 @@ export const JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-lo
 /** Local password of the login roles supabase_admin, postgres, authenticator and the service admins. */
 export const LOCAL_PASSWORD = 'postgres';
 
-export const DEFAULT_DB_PORT = 54322;
-export const DEFAULT_API_PORT = 54321;
+export const DEFAULT_DB_PORT = Number(process.env.SOKONI_DB_PORT ?? 54322);
+export const DEFAULT_API_PORT = Number(process.env.SOKONI_API_PORT ?? 54321);
 
 const secretKey = new TextEncoder().encode(JWT_SECRET);
 

@@ -1,9 +1,11 @@
 // The local stand-in of `supabase start`: Postgres, platform bootstrap, migrations and seed,
-// the pg_net delivery worker and the edge functions, started in that order and stopped in
-// reverse. Used by `npm start` and by the test harness.
+// the pg_net delivery worker, the edge functions and the pg_cron worker, started in that order
+// and stopped in reverse. Used by `npm start` and by the test harness.
+import postgres from 'postgres';
 import { apiKeys, databaseUrl, JWT_SECRET, localJwks } from './local-platform.ts';
 import { applyMigrations, applyPlatform } from './database-setup.ts';
 import { startFunctionsServer } from './functions-server.ts';
+import { startCronWorker } from './cron-worker.ts';
 import { startNetWorker } from './net-worker.ts';
 import { startCluster } from './postgres-cluster.ts';
 import { assertPortFree } from './ports.ts';
@@ -16,7 +18,10 @@ export interface StackOptions {
   durable: boolean;
   /** Extra environment for the functions (outbound base URLs, secrets); wins over .env. */
   functionEnv?: Record<string, string>;
-  /** Serve the edge functions (the test harness starts them on demand instead). */
+  /**
+   * Serve the edge functions and run scheduled jobs (the test harness starts functions on
+   * demand and runs jobs itself, so that nothing changes data behind a test's back).
+   */
   functions: boolean;
   log?: (line: string) => void;
   /** Checked between steps: a Ctrl-C during start stops what has started so far. */
@@ -48,6 +53,23 @@ export async function functionEnvironment(dbPort: number, apiPort: number, extra
     SUPABASE_JWKS: localJwks(),
     ...extra,
   };
+}
+
+/**
+ * Database webhooks and scheduled jobs read where to call the functions from Vault, as a hosted
+ * project's do (see README, "Deploying"): the local stack writes its own values at every start.
+ */
+async function storeFunctionSecrets(dbPort: number, functionsUrl: string, serviceRoleKey: string): Promise<void> {
+  const sql = postgres(databaseUrl('supabase_admin', dbPort), { max: 1, onnotice: () => {} });
+  try {
+    for (const [name, secret] of [['functions_base_url', functionsUrl], ['service_role_key', serviceRoleKey]]) {
+      await sql`
+        insert into vault.secrets (name, secret) values (${name}, ${secret})
+        on conflict (name) where name is not null do update set secret = excluded.secret, updated_at = now()`;
+    }
+  } finally {
+    await sql.end();
+  }
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -83,6 +105,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       );
       stops.push(() => functions.stop());
       functionsUrl = functions.url;
+      await step('storing the functions URL and service key in Vault', () =>
+        storeFunctionSecrets(options.dbPort, functions.url, env.SUPABASE_SERVICE_ROLE_KEY)
+      );
+      const cronWorker = await step('starting the pg_cron worker', () =>
+        Promise.resolve(startCronWorker(databaseUrl('supabase_admin', options.dbPort), (event) => log(JSON.stringify(event))))
+      );
+      stops.push(() => cronWorker.stop());
     }
     if (options.aborted?.()) throw new StartAborted('start aborted');
     const { anonKey, serviceRoleKey } = await apiKeys();

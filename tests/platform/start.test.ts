@@ -1,0 +1,86 @@
+// `npm start` as a newcomer runs it: the stack comes up, answers health, prints its URLs and
+// keys, and leaves nothing running when stopped — also when stopped halfway through starting.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiKeys, ROOT } from '../../scripts/lib/local-platform.ts';
+import { runningPostmaster } from '../../scripts/lib/postgres-cluster.ts';
+import { assertPortFree, freePort } from '../../scripts/lib/ports.ts';
+
+interface StartedStack {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+  dataDir: string;
+  dbPort: number;
+  apiPort: number;
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'sokoni-start-test-'));
+  await chmod(dir, 0o755);
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+async function npmStart(name: string): Promise<StartedStack> {
+  const [dbPort, apiPort] = [await freePort(), await freePort()];
+  const localDir = path.join(dir, name);
+  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/start.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, SOKONI_LOCAL_DIR: localDir, SOKONI_DB_PORT: String(dbPort), SOKONI_API_PORT: String(apiPort) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited, dataDir: path.join(localDir, 'db'), dbPort, apiPort };
+}
+
+async function waitForOutput(stack: StartedStack, text: string): Promise<void> {
+  for (let i = 0; i < 600 && !stack.output().includes(text); i++) {
+    if (stack.child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (!stack.output().includes(text)) throw new Error(`npm start never printed "${text}":\n${stack.output()}`);
+}
+
+async function expectNothingLeft(stack: StartedStack): Promise<void> {
+  expect(runningPostmaster(stack.dataDir)).toBeUndefined();
+  await expect(assertPortFree(stack.dbPort, 'Postgres')).resolves.toBeUndefined();
+  await expect(assertPortFree(stack.apiPort, 'edge functions')).resolves.toBeUndefined();
+}
+
+describe('npm start', () => {
+  it('serves health, prints URLs and keys, and stops cleanly on SIGTERM', async () => {
+    const stack = await npmStart('full');
+    try {
+      await waitForOutput(stack, 'service_role key:');
+      const { anonKey, serviceRoleKey } = await apiKeys();
+      expect(stack.output()).toContain(`http://127.0.0.1:${stack.apiPort}/functions/v1`);
+      expect(stack.output()).toContain(`postgresql://postgres:postgres@127.0.0.1:${stack.dbPort}/postgres`);
+      expect(stack.output()).toContain(anonKey);
+      expect(stack.output()).toContain(serviceRoleKey);
+      const res = await fetch(`http://127.0.0.1:${stack.apiPort}/functions/v1/health`);
+      expect(res.status).toBe(200);
+      expect((await res.json()).status).toBe('success');
+    } finally {
+      stack.child.kill('SIGTERM');
+      expect(await stack.exited).toBe(0);
+    }
+    await expectNothingLeft(stack);
+  }, 90_000);
+
+  it('leaves nothing running when interrupted while starting', async () => {
+    const stack = await npmStart('interrupted');
+    await waitForOutput(stack, 'applying the platform bootstrap');
+    stack.child.kill('SIGINT');
+    expect(await stack.exited).toBe(0);
+    expect(stack.output()).toContain('stopped.');
+    expect(stack.output()).not.toContain('local stack is running');
+    await expectNothingLeft(stack);
+  }, 90_000);
+});
