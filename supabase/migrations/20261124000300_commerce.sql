@@ -374,6 +374,8 @@ create function private.place_checkout(
 language plpgsql
 set search_path = ''
 as $$
+-- Every column reference below is qualified; bare names are the parameters.
+#variable_conflict use_variable
 declare
   buyer_cart uuid;
   body_hash text;
@@ -696,6 +698,7 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
+#variable_conflict use_column
 declare
   caller uuid := auth.uid();
   buyer_cart uuid;
@@ -816,3 +819,16 @@ grant select on public.checkouts, public.orders, public.order_items, public.orde
 
 grant all on public.carts, public.cart_items, public.checkouts, public.orders, public.order_items,
   public.order_status_history, public.payments, public.payment_events to service_role;
+
+-- ============================================================================
+-- Schedules
+-- ============================================================================
+-- Reservation expiry every minute, where pg_cron exists (hosted projects; the local stack has
+-- a stand-in). Elsewhere call private.expire_unpaid_orders() from any scheduler.
+do $$
+begin
+  if exists (select 1 from pg_namespace where nspname = 'cron') then
+    perform cron.schedule('expire-unpaid-orders', '* * * * *', 'select private.expire_unpaid_orders()');
+  end if;
+end;
+$$;
