@@ -3,9 +3,9 @@
 
 export interface CheckoutForPayment {
   checkoutId: string;
-  total: string;
+  total: string | number;
   currency: string;
-  orders: Array<{ id: string; business_id: string; total: string }>;
+  orders: Array<{ id: string; business_id: string; total: string | number }>;
 }
 
 export interface PaymentSession {
@@ -45,8 +45,8 @@ export interface StripeSettings {
 const ZERO_DECIMAL = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
 
 /** An amount such as "1250.50" in the currency's smallest unit, without floating point. */
-export function toMinorUnits(amount: string, currency: string): number {
-  const match = /^(\d+)(?:\.(\d{1,2}))?$/.exec(amount);
+export function toMinorUnits(amount: string | number, currency: string): number {
+  const match = /^(\d+)(?:\.(\d{1,2}))?$/.exec(String(amount));
   if (!match) throw new Error(`not an amount: ${amount}`);
   const cents = Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
   return ZERO_DECIMAL.has(currency.toUpperCase()) ? Math.round(cents / 100) : cents;

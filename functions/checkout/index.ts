@@ -17,9 +17,10 @@ import { type CheckoutBody, parseCheckoutBody, parseIdempotencyKey } from './req
 export interface CheckoutResult {
   checkout_id: string;
   status: 'pending_payment' | 'paid' | 'cancelled';
-  total: string;
+  /** JSON numbers with two decimals (numeric(12, 2) in the database). */
+  total: number;
   currency: string;
-  orders: Array<{ id: string; business_id: string; total: string; status: string }>;
+  orders: Array<{ id: string; business_id: string; total: number; status: string }>;
   payment: { id: string; provider: 'manual' | 'stripe'; status: string; provider_ref?: string; redirect_url?: string };
   replayed: boolean;
 }

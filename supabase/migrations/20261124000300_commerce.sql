@@ -513,6 +513,7 @@ create function private.apply_stripe_event(event_id text, event_type text, paylo
 language plpgsql
 set search_path = ''
 as $$
+#variable_conflict use_column
 declare
   inbox_id uuid;
   session jsonb := payload -> 'data' -> 'object';
