@@ -408,6 +408,8 @@ begin
   -- The cart lock serialises a user's concurrent checkouts, so a retry racing its original
   -- waits here and then finds the stored checkout.
   select c.id into buyer_cart from public.carts c where c.user_id = buyer for update;
+  -- The lines too: a quantity changed through PostgREST meanwhile would otherwise be lost.
+  perform 1 from public.cart_items ci where ci.cart_id = buyer_cart order by ci.id for update;
   current_cart_hash := private.cart_fingerprint(buyer_cart);
 
   select * into existing from public.checkouts c where c.user_id = buyer and c.idempotency_key = place_checkout.idempotency_key;
@@ -600,6 +602,9 @@ begin
     -- SKIP LOCKED: a checkout being paid right now is left for the next run.
     select c.id from public.checkouts c
     where c.status = 'pending_payment' and c.created_at < now() - max_age
+      -- A card checkout's Stripe session lives 30 minutes from its creation (Stripe's minimum):
+      -- wait 5 minutes more so a payment cannot complete on a checkout already cancelled.
+      and (c.payment_method = 'manual' or c.created_at < now() - greatest(max_age, interval '30 minutes') - interval '5 minutes')
     order by c.id
     for update skip locked
   loop

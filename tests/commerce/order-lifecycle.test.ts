@@ -205,3 +205,15 @@ describe('reservation expiry', () => {
     expect(jobs).toEqual([{ schedule: '* * * * *', command: 'select private.expire_unpaid_orders()' }]);
   });
 });
+
+describe('reservation expiry of card checkouts', () => {
+  it('waits until 5 minutes after the Stripe session expired', async () => {
+    const { orderId, checkoutId } = await pendingOrder(await createCustomer(), (await shop).id, 1, 'stripe');
+    await superuser()`update public.checkouts set created_at = now() - interval '34 minutes' where id = ${checkoutId}`;
+    await superuser()`select private.expire_unpaid_orders()`;
+    expect(await orderStatus(orderId)).toBe('pending_payment');
+    await superuser()`update public.checkouts set created_at = now() - interval '36 minutes' where id = ${checkoutId}`;
+    await superuser()`select private.expire_unpaid_orders()`;
+    expect(await orderStatus(orderId)).toBe('cancelled');
+  });
+});
