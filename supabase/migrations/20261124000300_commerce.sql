@@ -312,6 +312,25 @@ end;
 $$;
 revoke all on function private.change_order_status(uuid, public.order_status, uuid, text) from public;
 
+-- One Stripe session covers a whole checkout, and the database cannot withdraw it: cancelling
+-- one of its orders while the session is open would let the customer pay for a cancelled order.
+-- Such checkouts end with the session (expiry event or sweep), which cancels them all.
+create function private.refuse_cancelling_open_card_payment(target public.orders, new_status public.order_status)
+returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  if new_status = 'cancelled' and target.status = 'pending_payment'
+     and exists (select 1 from public.checkouts c where c.id = target.checkout_id and c.payment_method = 'stripe') then
+    raise exception 'Order % waits for a card payment: leave the payment page unpaid and it is cancelled, with its stock restored, when the session expires (30 minutes).', target.id
+      using errcode = 'PT422';
+  end if;
+end;
+$$;
+revoke all on function private.refuse_cancelling_open_card_payment(public.orders, public.order_status) from public;
+
 -- Cancels every order of a checkout still waiting for payment (expiry, failed or abandoned
 -- payments, undoing a checkout whose payment could not start). Safe to run twice.
 create function private.cancel_checkout(target uuid, note text, payment_outcome public.payment_status default 'cancelled')
@@ -500,6 +519,12 @@ language plpgsql
 set search_path = ''
 as $$
 begin
+  -- A checkout undone meanwhile (a concurrent retry whose payment start failed) takes no
+  -- session: the caller then withdraws it. One paid already (its event came first) does.
+  perform 1 from public.checkouts c where c.id = target and c.status <> 'cancelled' for update;
+  if not found then
+    raise exception 'Checkout % was cancelled; its payment cannot start.', target using errcode = 'PT409';
+  end if;
   update public.payments p set provider_ref = session_ref, redirect_url = session_url
   where p.checkout_id = target and p.provider <> 'manual' and (p.provider_ref is null or p.provider_ref = session_ref);
   if not found then
@@ -781,6 +806,7 @@ begin
   if status = 'paid' and payment_method <> 'manual' then
     raise exception 'Order % is paid by card: Stripe confirms the payment, not staff.', order_id using errcode = 'PT422';
   end if;
+  perform private.refuse_cancelling_open_card_payment(target, status);
   perform private.change_order_status(order_id, status, auth.uid(), note);
 end;
 $$;
@@ -808,6 +834,7 @@ begin
     raise exception 'Order % is %: only orders waiting for payment or paid can be cancelled.', order_id, target.status
       using errcode = 'PT409';
   end if;
+  perform private.refuse_cancelling_open_card_payment(target, 'cancelled');
   perform private.change_order_status(order_id, 'cancelled', auth.uid(), coalesce(reason, 'Cancelled by the customer'));
 end;
 $$;

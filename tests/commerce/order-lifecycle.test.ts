@@ -217,3 +217,44 @@ describe('reservation expiry of card checkouts', () => {
     expect(await orderStatus(orderId)).toBe('cancelled');
   });
 });
+
+describe('cancelling card orders', () => {
+  it('refuses to cancel an order whose Stripe session is still open (422), for the customer and for staff', async () => {
+    const customer = await createCustomer();
+    const { orderId, product } = await pendingOrder(customer, (await shop).id, 2, 'stripe');
+    const stock = await stockOf(product.id);
+    const byCustomer = await cancelAs(customer, orderId);
+    const byStaff = await updateStatus((await shop).admin, orderId, 'cancelled');
+    for (const result of [byCustomer, byStaff]) expect(result.error).toMatchObject({ code: 'PT422', status: 422 });
+    expect(await orderStatus(orderId)).toBe('pending_payment');
+    expect(await stockOf(product.id)).toBe(stock);
+  });
+
+  it('lets the customer cancel a card order once it is paid', async () => {
+    const customer = await createCustomer();
+    const { orderId, checkoutId } = await pendingOrder(customer, (await shop).id, 1, 'stripe');
+    await superuser()`select private.apply_stripe_event(${`evt_${checkoutId}`}, 'checkout.session.completed',
+      ${superuser().json({ data: { object: { id: 'cs_test_paid', client_reference_id: checkoutId, payment_status: 'paid' } } })})`;
+    expect(await orderStatus(orderId)).toBe('paid');
+    expect((await cancelAs(customer, orderId)).error).toBeNull();
+    expect(await orderStatus(orderId)).toBe('cancelled');
+  });
+});
+
+describe('recording a payment session', () => {
+  it('is refused once the checkout was undone (a concurrent retry failed), so the caller withdraws the session', async () => {
+    const { checkoutId } = await pendingOrder(await createCustomer(), (await shop).id, 1, 'stripe');
+    await superuser()`select private.undo_checkout(${checkoutId}, 'payment start failed')`;
+    await expect(superuser()`select private.record_payment_session(${checkoutId}, 'cs_test_late', 'https://pay.test/late')`)
+      .rejects.toMatchObject({ code: 'PT409' });
+    const [payment] = await superuser()`select provider_ref, status from public.payments where checkout_id = ${checkoutId}`;
+    expect(payment).toEqual({ provider_ref: null, status: 'failed' });
+  });
+
+  it('is idempotent for the same session and refuses another one', async () => {
+    const { checkoutId } = await pendingOrder(await createCustomer(), (await shop).id, 1, 'stripe');
+    for (let i = 0; i < 2; i++) await superuser()`select private.record_payment_session(${checkoutId}, 'cs_test_once', 'https://pay.test/once')`;
+    await expect(superuser()`select private.record_payment_session(${checkoutId}, 'cs_test_other', 'https://pay.test/other')`)
+      .rejects.toMatchObject({ code: 'PT409' });
+  });
+});
