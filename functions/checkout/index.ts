@@ -91,7 +91,7 @@ export function createCheckoutHandler({ db, verify, providers, log = jsonLogger(
     ], {}, log).catch((error) => {
       if (error instanceof StepFailed && error.step !== 'placeOrder') {
         log({ level: 'error', event: 'payment_start_failed', step: error.step, message: String((error.cause as Error)?.message ?? error.cause) });
-        throw new HttpError(502, 'PAYMENT_UNAVAILABLE',
+        throw new HttpError(503, 'PAYMENT_UNAVAILABLE',
           'The payment could not be started. Nothing was charged and your cart is as it was; try again with a new Idempotency-Key.');
       }
       throw error instanceof StepFailed ? error.cause : error;

@@ -207,7 +207,7 @@ describe('checkout with Stripe', () => {
     expect(amounts).toEqual(['2100', '300']);
   });
 
-  it('undoes the checkout when Stripe fails: 502, orders cancelled, stock and cart restored, nothing charged', async () => {
+  it('undoes the checkout when Stripe fails: 503, orders cancelled, stock and cart restored, nothing charged', async () => {
     const buyer = await createCustomer();
     const product = await createProduct((await shop).id, { stock: 7 });
     await addToCart(buyer, product.id, 3);
@@ -218,7 +218,7 @@ describe('checkout with Stripe', () => {
     } finally {
       stripe.failWith(null);
     }
-    expect(failed.status).toBe(502);
+    expect(failed.status).toBe(503);
     expect(failed.json).toMatchObject({ status: 'error', code: 'PAYMENT_UNAVAILABLE' });
     const [state] = await superuser()`
       select c.status as checkout, p.status as payment, (select array_agg(o.status) from public.orders o where o.checkout_id = c.id) as orders
@@ -232,6 +232,25 @@ describe('checkout with Stripe', () => {
 });
 
 describe('checkout under concurrency', () => {
+  it('concurrent retries of one card checkout start one Stripe session', async () => {
+    const buyer = await createCustomer();
+    const product = await createProduct((await shop).id, { stock: 20 });
+    await addToCart(buyer, product.id, 1);
+    const key = `card-${randomUUID()}`;
+    const results = await Promise.all(Array.from({ length: 4 }, () => checkout(buyer, body({ payment_method: 'stripe' }), key)));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 201]);
+    const urls = new Set(results.map((r) => r.json.data.payment.redirect_url));
+    const [payment] = await superuser()`
+      select p.provider_ref, p.redirect_url from public.payments p join public.checkouts c on c.id = p.checkout_id where c.user_id = ${buyer.id}`;
+    // Every answer that carries a session carries the one recorded; Stripe saw one idempotency key.
+    expect([...urls].filter(Boolean)).toEqual([payment.redirect_url]);
+    const checkoutId = results[0].json.data.checkout_id;
+    const keys = new Set(stripe.requests.filter((r) => r.path === '/v1/checkout/sessions' && String(r.body).includes(checkoutId))
+      .map((r) => r.headers['idempotency-key']));
+    expect([...keys]).toEqual([`checkout-${checkoutId}`]);
+    expect(await snapshot(buyer, [product.id])).toEqual({ checkouts: 1, orders: 1, cart: [], stock: [19] });
+  });
+
   it('64 buyers racing for 10 units: exactly 10 orders, stock never below zero', async () => {
     const hot = await createProduct((await shop).id, { name: 'Hot sale', stock: 10 });
     const buyers = await Promise.all(Array.from({ length: 64 }, () => createCustomer('racer')));
