@@ -17,6 +17,12 @@ comment on type public.order_status is 'Where an order is in its lifecycle; allo
 create type public.checkout_status as enum ('pending_payment', 'paid', 'cancelled');
 comment on type public.checkout_status is 'A checkout is paid or cancelled as a whole: one payment covers all of its orders.';
 
+create type private.checkout_line as (
+  product_id uuid, business_id uuid, name text, unit text, price numeric(12, 2), currency text,
+  status public.product_status, stock int, quantity int
+);
+comment on type private.checkout_line is 'A cart line with its locked product, as checkout sees it (no temporary table on the hot path).';
+
 create type public.payment_status as enum ('pending', 'succeeded', 'failed', 'cancelled', 'refunded');
 comment on type public.payment_status is 'The state of a payment at its provider.';
 
@@ -177,17 +183,6 @@ $$;
 revoke all on function private.order_transition_allowed(public.order_status, public.order_status) from public;
 comment on function private.order_transition_allowed(public.order_status, public.order_status) is
   'The order lifecycle: the only status changes update_order_status, cancel_order and payments may make.';
-
-create function private.cart_fingerprint(target_cart uuid) returns text
-language sql
-stable
-set search_path = ''
-as $$
-  select encode(sha256(convert_to(coalesce(string_agg(ci.product_id::text || 'x' || ci.quantity, ',' order by ci.product_id), ''), 'UTF8')), 'hex')
-  from public.cart_items ci
-  where ci.cart_id = target_cart;
-$$;
-revoke all on function private.cart_fingerprint(uuid) from public;
 
 create function private.checkout_result(target uuid) returns jsonb
 language sql
@@ -400,11 +395,13 @@ declare
   body_hash text;
   current_cart_hash text;
   existing public.checkouts;
-  line record;
-  problem text;
+  line_count int;
+  lines private.checkout_line[];
+  unavailable text;
+  short text;
+  total numeric(12, 2);
   currencies text[];
   new_checkout uuid;
-  new_order uuid;
 begin
   if buyer is null then
     raise exception 'Sign in to check out.' using errcode = '42501';
@@ -427,33 +424,31 @@ begin
   -- The cart lock serialises a user's concurrent checkouts, so a retry racing its original
   -- waits here and then finds the stored checkout.
   select c.id into buyer_cart from public.carts c where c.user_id = buyer for update;
-  -- The lines too: a quantity changed through PostgREST meanwhile would otherwise be lost.
-  perform 1 from public.cart_items ci where ci.cart_id = buyer_cart order by ci.id for update;
-  current_cart_hash := private.cart_fingerprint(buyer_cart);
+  -- The lines too (a quantity changed through PostgREST meanwhile would otherwise be lost),
+  -- fingerprinted in the same pass.
+  select count(*), encode(sha256(convert_to(coalesce(string_agg(l.product_id::text || 'x' || l.quantity, ',' order by l.product_id), ''), 'UTF8')), 'hex')
+  into line_count, current_cart_hash
+  from (select ci.product_id, ci.quantity from public.cart_items ci where ci.cart_id = buyer_cart order by ci.id for update) l;
 
   select * into existing from public.checkouts c where c.user_id = buyer and c.idempotency_key = place_checkout.idempotency_key;
   if found then
     if existing.request_hash <> body_hash then
       raise exception 'This Idempotency-Key was already used with a different request body.' using errcode = 'PT409';
     end if;
-    if exists (select 1 from public.cart_items ci where ci.cart_id = buyer_cart) and current_cart_hash <> existing.cart_hash then
+    if line_count > 0 and current_cart_hash <> existing.cart_hash then
       raise exception 'This Idempotency-Key was already used with a different cart.' using errcode = 'PT409';
     end if;
     return private.checkout_result(existing.id) || jsonb_build_object('replayed', true);
   end if;
 
-  if buyer_cart is null or not exists (select 1 from public.cart_items ci where ci.cart_id = buyer_cart) then
+  if line_count = 0 then
     raise exception 'Your cart is empty.' using errcode = 'PT422';
   end if;
 
   -- Lock the products in id order: concurrent checkouts queue instead of deadlocking.
-  create temporary table if not exists checkout_lines (
-    product_id uuid, business_id uuid, name text, unit text, price numeric(12, 2), currency text,
-    status public.product_status, stock int, quantity int
-  ) on commit drop;
-  truncate checkout_lines;
-  insert into checkout_lines
-  select p.id, p.business_id, p.name, p.unit, p.price, p.currency, p.status, p.stock_quantity, ci.quantity
+  select array_agg((p.id, p.business_id, p.name, p.unit, p.price, p.currency, p.status, p.stock_quantity, ci.quantity)::private.checkout_line
+                   order by p.id)
+  into lines
   from (
     select p.* from public.products p
     where p.id in (select ci.product_id from public.cart_items ci where ci.cart_id = buyer_cart)
@@ -462,17 +457,18 @@ begin
   ) p
   join public.cart_items ci on ci.cart_id = buyer_cart and ci.product_id = p.id;
 
-  select format('%s is not available (it is %s).', l.name, l.status) into problem
-  from checkout_lines l where l.status <> 'approved' order by l.name limit 1;
-  if problem is not null then
-    raise exception '%', problem using errcode = 'PT422';
+  -- Every check in one pass over the locked lines; the first problem by name is reported.
+  select (array_agg(format('%s is not available (it is %s).', l.name, l.status) order by l.name)
+            filter (where l.status <> 'approved'))[1],
+         (array_agg(format('Only %s %s of %s left; your cart has %s.', l.stock, l.unit, l.name, l.quantity) order by l.name)
+            filter (where l.stock < l.quantity))[1],
+         array_agg(distinct l.currency order by l.currency),
+         sum(l.price * l.quantity)
+  into unavailable, short, currencies, total
+  from unnest(lines) l;
+  if coalesce(unavailable, short) is not null then
+    raise exception '%', coalesce(unavailable, short) using errcode = 'PT422';
   end if;
-  select format('Only %s %s of %s left; your cart has %s.', l.stock, l.unit, l.name, l.quantity) into problem
-  from checkout_lines l where l.stock < l.quantity order by l.name limit 1;
-  if problem is not null then
-    raise exception '%', problem using errcode = 'PT422';
-  end if;
-  select array_agg(distinct l.currency order by l.currency) into currencies from checkout_lines l;
   if cardinality(currencies) > 1 then
     raise exception 'Your cart mixes currencies (%); check out one currency at a time.', array_to_string(currencies, ', ')
       using errcode = 'PT422';
@@ -480,29 +476,29 @@ begin
 
   insert into public.checkouts (user_id, idempotency_key, request_hash, cart_hash, payment_method, total, currency,
                                 shipping_address, notes)
-  select buyer, place_checkout.idempotency_key, body_hash, current_cart_hash, payment_method,
-         sum(l.price * l.quantity), currencies[1], shipping_address, notes
-  from checkout_lines l
+  values (buyer, idempotency_key, body_hash, current_cart_hash, payment_method, total, currencies[1], shipping_address, notes)
   returning id into new_checkout;
 
-  for line in
-    select l.business_id, sum(l.price * l.quantity) as total from checkout_lines l group by l.business_id order by l.business_id
-  loop
+  -- One order per business, its item snapshots and its first history row, in one statement.
+  with placed as (
     insert into public.orders (checkout_id, business_id, customer_id, subtotal, total, currency, shipping_address, notes)
-    values (new_checkout, line.business_id, buyer, line.total, line.total, currencies[1], shipping_address, notes)
-    returning id into new_order;
+    select new_checkout, l.business_id, buyer, sum(l.price * l.quantity), sum(l.price * l.quantity), currencies[1],
+           shipping_address, notes
+    from unnest(lines) l group by l.business_id
+    returning id, business_id
+  ), items as (
     insert into public.order_items (order_id, business_id, product_id, product_name, unit, unit_price, quantity, line_total)
-    select new_order, l.business_id, l.product_id, l.name, l.unit, l.price, l.quantity, l.price * l.quantity
-    from checkout_lines l where l.business_id = line.business_id;
-    insert into public.order_status_history (order_id, business_id, from_status, to_status, actor_id, note)
-    values (new_order, line.business_id, null, 'pending_payment', buyer, 'Order placed');
-  end loop;
+    select o.id, l.business_id, l.product_id, l.name, l.unit, l.price, l.quantity, l.price * l.quantity
+    from placed o join unnest(lines) l on l.business_id = o.business_id
+  )
+  insert into public.order_status_history (order_id, business_id, from_status, to_status, actor_id, note)
+  select o.id, o.business_id, null, 'pending_payment', buyer, 'Order placed' from placed o;
 
   update public.products p set stock_quantity = p.stock_quantity - l.quantity
-  from checkout_lines l where p.id = l.product_id;
+  from unnest(lines) l where p.id = l.product_id;
 
   insert into public.payments (checkout_id, provider, amount, currency)
-  select new_checkout, payment_method, c.total, c.currency from public.checkouts c where c.id = new_checkout;
+  values (new_checkout, payment_method, total, currencies[1]);
 
   delete from public.cart_items ci where ci.cart_id = buyer_cart;
 
