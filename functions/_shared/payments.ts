@@ -15,6 +15,8 @@ export interface PaymentSession {
 
 export interface PaymentProvider {
   readonly name: 'manual' | 'stripe';
+  /** False when the provider lacks its configuration: checkout refuses before placing anything. */
+  readonly configured: boolean;
   /** Starts the payment; null when there is nothing to start. Idempotent per checkout. */
   start(checkout: CheckoutForPayment): Promise<PaymentSession | null>;
   /** Withdraws a started payment (the undo of start). Idempotent. */
@@ -23,6 +25,7 @@ export interface PaymentProvider {
 
 export const manualPayments: PaymentProvider = {
   name: 'manual',
+  configured: true,
   start: () => Promise.resolve(null),
   cancel: () => Promise.resolve(),
 };
@@ -72,9 +75,18 @@ export function sessionParams(checkout: CheckoutForPayment, settings: StripeSett
   };
 }
 
+/** Card payments without STRIPE_SECRET_KEY: checkout answers 503 before placing anything. */
+export const unconfiguredStripe: PaymentProvider = {
+  name: 'stripe',
+  configured: false,
+  start: () => Promise.reject(new Error('STRIPE_SECRET_KEY is not set')),
+  cancel: () => Promise.resolve(),
+};
+
 export function stripePayments(sessions: StripeCheckoutSessions, settings: StripeSettings): PaymentProvider {
   return {
     name: 'stripe',
+    configured: true,
     async start(checkout) {
       // Stripe's own idempotency: a retried start returns the session created the first time.
       const session = await sessions.create(sessionParams(checkout, settings), { idempotencyKey: `checkout-${checkout.checkoutId}` });

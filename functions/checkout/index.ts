@@ -9,7 +9,7 @@ import { success } from '../_shared/envelope.ts';
 import { HttpError } from '../_shared/errors.ts';
 import { handle, serve } from '../_shared/http.ts';
 import { jsonLogger, type Logger } from '../_shared/log.ts';
-import { manualPayments, type PaymentProvider, type PaymentSession, stripePayments } from '../_shared/payments.ts';
+import { manualPayments, type PaymentProvider, type PaymentSession, stripePayments, unconfiguredStripe } from '../_shared/payments.ts';
 import { runSteps, StepFailed } from '../_shared/steps.ts';
 import { stripeCheckoutSessions } from '../_shared/stripe.ts';
 import { type CheckoutBody, parseCheckoutBody, parseIdempotencyKey } from './request.ts';
@@ -50,6 +50,9 @@ export function createCheckoutHandler({ db, verify, providers, log = jsonLogger(
     const key = parseIdempotencyKey(req.headers);
     const body: CheckoutBody = await parseCheckoutBody(req);
     const provider = providers[body.payment_method];
+    if (!provider.configured) {
+      throw new HttpError(503, 'PAYMENTS_NOT_CONFIGURED', `Payment by ${body.payment_method} is not available right now; choose another method.`);
+    }
 
     const needsPaymentStart = (result: CheckoutResult) =>
       provider.name !== 'manual' && result.status === 'pending_payment' && !result.payment.provider_ref;
@@ -104,15 +107,6 @@ export function createCheckoutHandler({ db, verify, providers, log = jsonLogger(
   });
 }
 
-/** Card payments need STRIPE_SECRET_KEY; without it checkout offers manual payment only. */
-function unconfiguredStripe(): PaymentProvider {
-  return {
-    name: 'stripe',
-    start: () => Promise.reject(new HttpError(503, 'PAYMENTS_NOT_CONFIGURED', 'Card payments are not configured.')),
-    cancel: () => Promise.resolve(),
-  };
-}
-
 if (import.meta.main) {
   const siteUrl = Deno.env.get('SITE_URL') ?? 'http://127.0.0.1:3000';
   const stripeKey = Deno.env.get('STRIPE_SECRET_KEY');
@@ -127,7 +121,7 @@ if (import.meta.main) {
           cancelUrl: Deno.env.get('CHECKOUT_CANCEL_URL') ?? `${siteUrl}/checkout/cancelled`,
           sessionMinutes: 30,
         })
-        : unconfiguredStripe(),
+        : unconfiguredStripe,
     },
   }));
 }

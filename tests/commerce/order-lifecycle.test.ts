@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { newConnection, superuser } from '../support/db.ts';
 import { createBusiness, createCustomer } from '../support/fixtures.ts';
-import { asUser } from '../support/postgrest.ts';
+import { asAnon, asUser } from '../support/postgrest.ts';
 import type { TestUser } from '../support/users.ts';
 import { addToCart, createProduct, orderStatus, pendingOrder, placeCheckout, stockOf } from './fixtures.ts';
 
@@ -256,5 +256,30 @@ describe('recording a payment session', () => {
     for (let i = 0; i < 2; i++) await superuser()`select private.record_payment_session(${checkoutId}, 'cs_test_once', 'https://pay.test/once')`;
     await expect(superuser()`select private.record_payment_session(${checkoutId}, 'cs_test_other', 'https://pay.test/other')`)
       .rejects.toMatchObject({ code: 'PT409' });
+  });
+});
+
+describe('bad input to the order RPCs', () => {
+  it('answers 400 for an unknown status or an over-long note and changes nothing', async () => {
+    const { orderId } = await orderIn('paid');
+    const admin = (await shop).admin;
+    const unknown = await asUser(admin, (tx) => tx`select public.update_order_status(order_id := ${orderId}, status := ${'teleported'}::public.order_status)`);
+    expect(unknown.error).toMatchObject({ status: 400 });
+    const longNote = await updateStatus(admin, orderId, 'processing', 'n'.repeat(2001));
+    expect(longNote.error).toMatchObject({ code: '22023', status: 400 });
+    expect(await orderStatus(orderId)).toBe('paid');
+    const [{ n }] = await superuser()`select count(*)::int as n from public.order_status_history where order_id = ${orderId}`;
+    expect(n).toBe(1);
+  });
+
+  it('refuses visitors without a session (401)', async () => {
+    const { orderId } = await orderIn('paid');
+    for (const call of [
+      asAnon((tx) => tx`select public.update_order_status(order_id := ${orderId}, status := 'processing')`),
+      asAnon((tx) => tx`select public.cancel_order(order_id := ${orderId})`),
+    ]) {
+      expect((await call).error).toMatchObject({ code: '42501', status: 401 });
+    }
+    expect(await orderStatus(orderId)).toBe('paid');
   });
 });
