@@ -201,8 +201,16 @@ describe('reservation expiry', () => {
   });
 
   it('is scheduled every minute where pg_cron exists', async () => {
-    const jobs = await superuser()`select schedule, command from cron.job where jobname = 'expire-unpaid-orders'`;
-    expect(jobs).toEqual([{ schedule: '* * * * *', command: 'select private.expire_unpaid_orders()' }]);
+    const jobs = await superuser()`select schedule, command, username from cron.job where jobname = 'expire-unpaid-orders'`;
+    expect(jobs).toEqual([{ schedule: '* * * * *', command: 'select private.expire_unpaid_orders()', username: 'postgres' }]);
+    // As the scheduler runs it: as the role that scheduled it.
+    const order = await orderIn('pending_payment');
+    await superuser()`update public.checkouts set created_at = now() - interval '2 hours' where id = ${order.checkoutId}`;
+    await superuser().begin(async (tx) => {
+      await tx.unsafe(`set local role "${jobs[0].username}"`);
+      await tx.unsafe(jobs[0].command);
+    });
+    expect(await orderStatus(order.orderId)).toBe('cancelled');
   });
 });
 
