@@ -191,6 +191,7 @@ export type Database = {
       };
       'checkouts': {
         Row: {
+          'cart_hash': string;
           'created_at': string;
           'currency': string;
           'id': string;
@@ -206,6 +207,7 @@ export type Database = {
         };
         ComputedFields: never;
         Insert: {
+          'cart_hash': string;
           'created_at'?: string;
           'currency': string;
           'id'?: string;
@@ -220,6 +222,7 @@ export type Database = {
           'user_id': string;
         };
         Update: {
+          'cart_hash'?: string;
           'created_at'?: string;
           'currency'?: string;
           'id'?: string;
@@ -872,6 +875,24 @@ export type Database = {
     };
     Functions: {
       'accept_invitation': { Args: { 'token': string }; Returns: string };
+      'add_to_cart': {
+        Args: { 'product_id': string; 'quantity'?: number };
+        Returns: {
+          'cart_id': string;
+          'created_at': string;
+          'id': string;
+          'product_id': string;
+          'quantity': number;
+          'updated_at': string;
+        };
+        SetofOptions: {
+          from: '*';
+          to: 'cart_items';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      'cancel_order': { Args: { 'order_id': string; 'reason'?: string }; Returns: undefined };
       'change_member_role': {
         Args: {
           'business_id': string;
@@ -880,6 +901,7 @@ export type Database = {
         };
         Returns: undefined;
       };
+      'clear_cart': { Args: Record<PropertyKey, never>; Returns: undefined };
       'create_business': {
         Args: {
           'contact_email'?: string;
@@ -936,6 +958,14 @@ export type Database = {
         }[];
       };
       'remove_member': { Args: { 'business_id': string; 'user_id': string }; Returns: undefined };
+      'update_order_status': {
+        Args: {
+          'note'?: string;
+          'order_id': string;
+          'status': Database['public']['Enums']['order_status'];
+        };
+        Returns: undefined;
+      };
     };
     Enums: {
       'app_permission':

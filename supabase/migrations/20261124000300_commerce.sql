@@ -17,6 +17,12 @@ comment on type public.order_status is 'Where an order is in its lifecycle; allo
 create type public.checkout_status as enum ('pending_payment', 'paid', 'cancelled');
 comment on type public.checkout_status is 'A checkout is paid or cancelled as a whole: one payment covers all of its orders.';
 
+create type private.checkout_line as (
+  product_id uuid, business_id uuid, name text, unit text, price numeric(12, 2), currency text,
+  status public.product_status, stock int, quantity int
+);
+comment on type private.checkout_line is 'A cart line with its locked product, as checkout sees it (no temporary table on the hot path).';
+
 create type public.payment_status as enum ('pending', 'succeeded', 'failed', 'cancelled', 'refunded');
 comment on type public.payment_status is 'The state of a payment at its provider.';
 
@@ -46,9 +52,10 @@ create table public.checkouts (
   id uuid primary key default gen_random_uuid(),
   user_id uuid not null references auth.users (id) on delete cascade,
   idempotency_key text not null check (char_length(idempotency_key) between 8 and 200),
-  -- Fingerprint of the cart and body the key was first used with: the same key with another
-  -- cart or body is a conflict, not a retry.
+  -- Fingerprints of the body and of the cart the key was first used with: the same key with
+  -- another body or cart is a conflict, not a retry (an emptied cart is the checkout's own doing).
   request_hash text not null,
+  cart_hash text not null,
   status public.checkout_status not null default 'pending_payment',
   payment_method text not null check (payment_method in ('manual', 'stripe')),
   total numeric(12, 2) not null check (total >= 0),
@@ -156,6 +163,481 @@ create index order_status_history_actor_idx on public.order_status_history (acto
 create index payments_checkout_idx on public.payments (checkout_id);
 
 -- ============================================================================
+-- Helpers
+-- ============================================================================
+create function private.order_transition_allowed(from_status public.order_status, to_status public.order_status)
+returns boolean
+language sql
+immutable
+set search_path = ''
+as $$
+  select (from_status, to_status) in (
+    ('pending_payment'::public.order_status, 'paid'::public.order_status),
+    ('pending_payment', 'cancelled'),
+    ('paid', 'processing'), ('paid', 'cancelled'), ('paid', 'refunded'),
+    ('processing', 'shipped'), ('processing', 'cancelled'),
+    ('shipped', 'delivered'),
+    ('delivered', 'refunded')
+  );
+$$;
+revoke all on function private.order_transition_allowed(public.order_status, public.order_status) from public;
+comment on function private.order_transition_allowed(public.order_status, public.order_status) is
+  'The order lifecycle: the only status changes update_order_status, cancel_order and payments may make.';
+
+create function private.checkout_result(target uuid) returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'checkout_id', c.id,
+    'status', c.status,
+    'total', c.total,
+    'currency', c.currency,
+    'orders', (
+      select coalesce(jsonb_agg(jsonb_build_object('id', o.id, 'business_id', o.business_id, 'total', o.total, 'status', o.status)
+                                order by o.business_id), '[]'::jsonb)
+      from public.orders o where o.checkout_id = c.id
+    ),
+    'payment', (
+      select jsonb_strip_nulls(jsonb_build_object('id', p.id, 'provider', p.provider, 'status', p.status,
+                                                  'provider_ref', p.provider_ref, 'redirect_url', p.redirect_url))
+      from public.payments p where p.checkout_id = c.id order by p.created_at limit 1
+    )
+  )
+  from public.checkouts c where c.id = target;
+$$;
+revoke all on function private.checkout_result(uuid) from public;
+comment on function private.checkout_result(uuid) is 'The checkout answer, built from stored rows: the first answer and every retry are the same.';
+
+-- Puts back the stock of an order's lines; the caller holds the order's lock.
+create function private.restore_order_stock(target_order uuid) returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  -- Products in id order, as at checkout, so that concurrent writers cannot deadlock.
+  perform 1 from public.products p
+  where p.id in (select oi.product_id from public.order_items oi where oi.order_id = target_order)
+  order by p.id
+  for update;
+  update public.products p
+  set stock_quantity = p.stock_quantity + lines.quantity
+  from (
+    select oi.product_id, sum(oi.quantity)::int as quantity
+    from public.order_items oi where oi.order_id = target_order group by oi.product_id
+  ) lines
+  where p.id = lines.product_id;
+end;
+$$;
+revoke all on function private.restore_order_stock(uuid) from public;
+
+-- A checkout and its payment follow their orders: still pending while any order waits for
+-- payment, cancelled when every order is, paid otherwise. Manual payments covering several
+-- businesses therefore succeed once every business has recorded its order's payment.
+create function private.sync_checkout(target uuid) returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  pending int;
+  cancelled int;
+  refunded int;
+  total int;
+  new_status public.checkout_status;
+begin
+  select count(*) filter (where o.status = 'pending_payment'),
+         count(*) filter (where o.status = 'cancelled'),
+         count(*) filter (where o.status = 'refunded'),
+         count(*)
+  into pending, cancelled, refunded, total
+  from public.orders o where o.checkout_id = target;
+  new_status := case when pending > 0 then 'pending_payment' when cancelled = total then 'cancelled' else 'paid' end;
+  update public.checkouts c set status = new_status where c.id = target and c.status is distinct from new_status;
+  update public.payments p
+  set status = case
+    when new_status = 'pending_payment' then 'pending'
+    when p.status = 'failed' then 'failed'
+    when new_status = 'cancelled' then 'cancelled'
+    when cancelled + refunded = total then 'refunded'
+    else 'succeeded'
+  end::public.payment_status
+  where p.checkout_id = target and p.provider = 'manual';
+end;
+$$;
+revoke all on function private.sync_checkout(uuid) from public;
+
+-- The one way an order's status changes: checks the lifecycle, restores stock on cancellation,
+-- writes history and keeps the checkout in step. Lock order everywhere: checkout, orders, products.
+create function private.change_order_status(
+  target uuid,
+  new_status public.order_status,
+  actor uuid,
+  note text
+) returns public.order_status
+language plpgsql
+set search_path = ''
+as $$
+declare
+  current_order public.orders;
+begin
+  if new_status is null then
+    raise exception 'Give the status to move the order to.' using errcode = '22023';
+  end if;
+  if char_length(note) > 2000 then
+    raise exception 'The note is longer than 2000 characters.' using errcode = '22023';
+  end if;
+  perform 1 from public.checkouts c where c.id = (select o.checkout_id from public.orders o where o.id = target) for update;
+  select * into current_order from public.orders o where o.id = target for update;
+  if not found then
+    raise exception 'No order has id %.', target using errcode = 'PT404';
+  end if;
+  if not private.order_transition_allowed(current_order.status, new_status) then
+    raise exception 'Order % is %: it cannot become %.', target, current_order.status, new_status using errcode = 'PT409';
+  end if;
+  if new_status = 'cancelled' then
+    perform private.restore_order_stock(target);
+  end if;
+  update public.orders o set status = new_status where o.id = target;
+  insert into public.order_status_history (order_id, business_id, from_status, to_status, actor_id, note)
+  values (target, current_order.business_id, current_order.status, new_status, actor, note);
+  perform private.sync_checkout(current_order.checkout_id);
+  return current_order.status;
+end;
+$$;
+revoke all on function private.change_order_status(uuid, public.order_status, uuid, text) from public;
+
+-- One Stripe session covers a whole checkout, and the database cannot withdraw it: cancelling
+-- one of its orders while the session is open would let the customer pay for a cancelled order.
+-- Such checkouts end with the session (expiry event or sweep), which cancels them all.
+create function private.refuse_cancelling_open_card_payment(target public.orders, new_status public.order_status)
+returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  if new_status = 'cancelled' and target.status = 'pending_payment'
+     and exists (select 1 from public.checkouts c where c.id = target.checkout_id and c.payment_method = 'stripe') then
+    raise exception 'Order % waits for a card payment: leave the payment page unpaid and it is cancelled, with its stock restored, when the session expires (30 minutes).', target.id
+      using errcode = 'PT422';
+  end if;
+end;
+$$;
+revoke all on function private.refuse_cancelling_open_card_payment(public.orders, public.order_status) from public;
+
+-- Cancels every order of a checkout still waiting for payment (expiry, failed or abandoned
+-- payments, undoing a checkout whose payment could not start). Safe to run twice.
+create function private.cancel_checkout(target uuid, note text, payment_outcome public.payment_status default 'cancelled')
+returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  pending_order uuid;
+begin
+  perform 1 from public.checkouts c where c.id = target for update;
+  for pending_order in
+    select o.id from public.orders o where o.checkout_id = target and o.status = 'pending_payment' order by o.id for update
+  loop
+    perform private.change_order_status(pending_order, 'cancelled', null, note);
+  end loop;
+  update public.payments p set status = payment_outcome
+  where p.checkout_id = target and p.status = 'pending' and not exists (
+    select 1 from public.checkouts c where c.id = target and c.status <> 'cancelled'
+  );
+end;
+$$;
+revoke all on function private.cancel_checkout(uuid, text, public.payment_status) from public;
+
+-- Undo of order placement when the payment cannot start: cancel, restore stock and give the
+-- customer their cart back, so nothing is lost and they may try again with a new key.
+create function private.undo_checkout(target uuid, note text) returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  buyer uuid;
+  buyer_cart uuid;
+begin
+  select c.user_id into buyer from public.checkouts c where c.id = target and c.status = 'pending_payment' for update;
+  if not found then
+    return;
+  end if;
+  insert into public.carts (user_id) values (buyer) on conflict (user_id) do update set updated_at = now()
+  returning id into buyer_cart;
+  insert into public.cart_items (cart_id, product_id, quantity)
+  select buyer_cart, oi.product_id, least(sum(oi.quantity), 1000)::int
+  from public.order_items oi join public.orders o on o.id = oi.order_id
+  where o.checkout_id = target and o.status = 'pending_payment'
+  group by oi.product_id
+  on conflict (cart_id, product_id) do nothing;
+  perform private.cancel_checkout(target, note, 'failed');
+end;
+$$;
+revoke all on function private.undo_checkout(uuid, text) from public;
+
+-- The whole order placement in one transaction; called by the checkout function (as postgres).
+create function private.place_checkout(
+  buyer uuid,
+  idempotency_key text,
+  payment_method text,
+  shipping_address jsonb,
+  notes text
+) returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+-- Every column reference below is qualified; bare names are the parameters.
+#variable_conflict use_variable
+declare
+  buyer_cart uuid;
+  body_hash text;
+  current_cart_hash text;
+  existing public.checkouts;
+  line_count int;
+  lines private.checkout_line[];
+  unavailable text;
+  short text;
+  total numeric(12, 2);
+  currencies text[];
+  new_checkout uuid;
+begin
+  if buyer is null then
+    raise exception 'Sign in to check out.' using errcode = '42501';
+  end if;
+  if idempotency_key is null or char_length(idempotency_key) not between 8 and 200 then
+    raise exception 'The Idempotency-Key must be 8 to 200 characters.' using errcode = '22023';
+  end if;
+  if payment_method is null or payment_method not in ('manual', 'stripe') then
+    raise exception 'The payment method must be manual or stripe.' using errcode = '22023';
+  end if;
+  if shipping_address is null or jsonb_typeof(shipping_address) <> 'object' then
+    raise exception 'The shipping address must be an object.' using errcode = '22023';
+  end if;
+  if char_length(notes) > 1000 then
+    raise exception 'The notes are longer than 1000 characters.' using errcode = '22023';
+  end if;
+  body_hash := encode(sha256(convert_to(jsonb_build_object(
+    'payment_method', payment_method, 'shipping_address', shipping_address, 'notes', notes)::text, 'UTF8')), 'hex');
+
+  -- The cart lock serialises a user's concurrent checkouts, so a retry racing its original
+  -- waits here and then finds the stored checkout.
+  select c.id into buyer_cart from public.carts c where c.user_id = buyer for update;
+  -- The lines too (a quantity changed through PostgREST meanwhile would otherwise be lost),
+  -- fingerprinted in the same pass.
+  select count(*), encode(sha256(convert_to(coalesce(string_agg(l.product_id::text || 'x' || l.quantity, ',' order by l.product_id), ''), 'UTF8')), 'hex')
+  into line_count, current_cart_hash
+  from (select ci.product_id, ci.quantity from public.cart_items ci where ci.cart_id = buyer_cart order by ci.id for update) l;
+
+  select * into existing from public.checkouts c where c.user_id = buyer and c.idempotency_key = place_checkout.idempotency_key;
+  if found then
+    if existing.request_hash <> body_hash then
+      raise exception 'This Idempotency-Key was already used with a different request body.' using errcode = 'PT409';
+    end if;
+    if line_count > 0 and current_cart_hash <> existing.cart_hash then
+      raise exception 'This Idempotency-Key was already used with a different cart.' using errcode = 'PT409';
+    end if;
+    return private.checkout_result(existing.id) || jsonb_build_object('replayed', true);
+  end if;
+
+  if line_count = 0 then
+    raise exception 'Your cart is empty.' using errcode = 'PT422';
+  end if;
+
+  -- Lock the products in id order: concurrent checkouts queue instead of deadlocking.
+  select array_agg((p.id, p.business_id, p.name, p.unit, p.price, p.currency, p.status, p.stock_quantity, ci.quantity)::private.checkout_line
+                   order by p.id)
+  into lines
+  from (
+    select p.* from public.products p
+    where p.id in (select ci.product_id from public.cart_items ci where ci.cart_id = buyer_cart)
+    order by p.id
+    for update
+  ) p
+  join public.cart_items ci on ci.cart_id = buyer_cart and ci.product_id = p.id;
+
+  -- Every check in one pass over the locked lines; the first problem by name is reported.
+  select (array_agg(format('%s is not available (it is %s).', l.name, l.status) order by l.name)
+            filter (where l.status <> 'approved'))[1],
+         (array_agg(format('Only %s %s of %s left; your cart has %s.', l.stock, l.unit, l.name, l.quantity) order by l.name)
+            filter (where l.stock < l.quantity))[1],
+         array_agg(distinct l.currency order by l.currency),
+         sum(l.price * l.quantity)
+  into unavailable, short, currencies, total
+  from unnest(lines) l;
+  if coalesce(unavailable, short) is not null then
+    raise exception '%', coalesce(unavailable, short) using errcode = 'PT422';
+  end if;
+  if cardinality(currencies) > 1 then
+    raise exception 'Your cart mixes currencies (%); check out one currency at a time.', array_to_string(currencies, ', ')
+      using errcode = 'PT422';
+  end if;
+
+  insert into public.checkouts (user_id, idempotency_key, request_hash, cart_hash, payment_method, total, currency,
+                                shipping_address, notes)
+  values (buyer, idempotency_key, body_hash, current_cart_hash, payment_method, total, currencies[1], shipping_address, notes)
+  returning id into new_checkout;
+
+  -- One order per business, its item snapshots and its first history row, in one statement.
+  with placed as (
+    insert into public.orders (checkout_id, business_id, customer_id, subtotal, total, currency, shipping_address, notes)
+    select new_checkout, l.business_id, buyer, sum(l.price * l.quantity), sum(l.price * l.quantity), currencies[1],
+           shipping_address, notes
+    from unnest(lines) l group by l.business_id
+    returning id, business_id
+  ), items as (
+    insert into public.order_items (order_id, business_id, product_id, product_name, unit, unit_price, quantity, line_total)
+    select o.id, l.business_id, l.product_id, l.name, l.unit, l.price, l.quantity, l.price * l.quantity
+    from placed o join unnest(lines) l on l.business_id = o.business_id
+  )
+  insert into public.order_status_history (order_id, business_id, from_status, to_status, actor_id, note)
+  select o.id, o.business_id, null, 'pending_payment', buyer, 'Order placed' from placed o;
+
+  update public.products p set stock_quantity = p.stock_quantity - l.quantity
+  from unnest(lines) l where p.id = l.product_id;
+
+  insert into public.payments (checkout_id, provider, amount, currency)
+  values (new_checkout, payment_method, total, currencies[1]);
+
+  delete from public.cart_items ci where ci.cart_id = buyer_cart;
+
+  return private.checkout_result(new_checkout) || jsonb_build_object('replayed', false);
+end;
+$$;
+revoke all on function private.place_checkout(uuid, text, text, jsonb, text) from public;
+comment on function private.place_checkout(uuid, text, text, jsonb, text) is
+  'Checkout in one transaction: products locked in id order, prices from the database, one order per business, stock reserved, cart cleared. The same key replays the stored answer.';
+
+-- Records the provider's session on the checkout's payment; running it twice changes nothing.
+create function private.record_payment_session(target uuid, session_ref text, session_url text) returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+begin
+  -- A checkout undone meanwhile (a concurrent retry whose payment start failed) takes no
+  -- session: the caller then withdraws it. One paid already (its event came first) does.
+  perform 1 from public.checkouts c where c.id = target and c.status <> 'cancelled' for update;
+  if not found then
+    raise exception 'Checkout % was cancelled; its payment cannot start.', target using errcode = 'PT409';
+  end if;
+  update public.payments p set provider_ref = session_ref, redirect_url = session_url
+  where p.checkout_id = target and p.provider <> 'manual' and (p.provider_ref is null or p.provider_ref = session_ref);
+  if not found then
+    raise exception 'Checkout % has no payment waiting for this session.', target using errcode = 'PT409';
+  end if;
+  return private.checkout_result(target);
+end;
+$$;
+revoke all on function private.record_payment_session(uuid, text, text) from public;
+
+-- Applies a verified Stripe webhook event once. Returns what happened, for the log.
+create function private.apply_stripe_event(event_id text, event_type text, payload jsonb) returns text
+language plpgsql
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  inbox_id uuid;
+  session jsonb := payload -> 'data' -> 'object';
+  target uuid;
+  checkout_state public.checkout_status;
+  pending_order uuid;
+  outcome text;
+begin
+  insert into public.payment_events (provider, event_id, event_type, payload)
+  values ('stripe', event_id, event_type, payload)
+  on conflict (provider, event_id) do nothing
+  returning id into inbox_id;
+  if inbox_id is null then
+    return 'duplicate';
+  end if;
+
+  if event_type not in ('checkout.session.completed', 'checkout.session.async_payment_succeeded',
+                        'checkout.session.expired', 'checkout.session.async_payment_failed') then
+    outcome := 'ignored';
+  else
+    -- The session carries the checkout id (client_reference_id), so an event that overtakes
+    -- the recording of the session still finds its checkout.
+    select p.checkout_id into target from public.payments p
+    where p.provider = 'stripe' and p.provider_ref = session ->> 'id';
+    if target is null and (session ->> 'client_reference_id') ~ '^[0-9a-f-]{36}$' then
+      select c.id into target from public.checkouts c
+      where c.id = (session ->> 'client_reference_id')::uuid and c.payment_method = 'stripe';
+    end if;
+    if target is null then
+      outcome := 'unknown session';
+    else
+      select c.status into checkout_state from public.checkouts c where c.id = target for update;
+      if event_type in ('checkout.session.completed', 'checkout.session.async_payment_succeeded') then
+        if session ->> 'payment_status' not in ('paid', 'no_payment_required') then
+          outcome := 'awaiting payment';
+        elsif checkout_state <> 'pending_payment' then
+          -- Paid already (a replay in another guise), or cancelled before the money arrived:
+          -- the event stays in the inbox for staff to refund.
+          outcome := format('late: checkout is %s', checkout_state);
+        else
+          for pending_order in
+            select o.id from public.orders o where o.checkout_id = target and o.status = 'pending_payment' order by o.id
+          loop
+            perform private.change_order_status(pending_order, 'paid', null, 'Paid by card (Stripe ' || (session ->> 'id') || ')');
+          end loop;
+          update public.payments p set status = 'succeeded', provider_ref = coalesce(p.provider_ref, session ->> 'id')
+          where p.checkout_id = target and p.provider = 'stripe';
+          outcome := 'paid';
+        end if;
+      elsif checkout_state <> 'pending_payment' then
+        outcome := format('late: checkout is %s', checkout_state);
+      else
+        perform private.cancel_checkout(
+          target,
+          case when event_type = 'checkout.session.expired' then 'Card payment session expired' else 'Card payment failed' end,
+          case when event_type = 'checkout.session.expired' then 'cancelled' else 'failed' end::public.payment_status
+        );
+        outcome := 'cancelled';
+      end if;
+    end if;
+  end if;
+  update public.payment_events e set processed_at = now() where e.id = inbox_id;
+  return outcome;
+end;
+$$;
+revoke all on function private.apply_stripe_event(text, text, jsonb) from public;
+comment on function private.apply_stripe_event(text, text, jsonb) is
+  'Stores a Stripe event once (provider + event id) and applies it: completion pays the checkout, expiry or failure cancels it. Replays, duplicates and late events change nothing.';
+
+-- Reservation expiry: cancels checkouts still unpaid after max_age and restores their stock.
+-- Scheduled every minute (pg_cron on a hosted project, the local stack's runner here).
+create function private.expire_unpaid_orders(max_age interval default interval '30 minutes') returns int
+language plpgsql
+set search_path = ''
+as $$
+declare
+  stale uuid;
+  expired int := 0;
+begin
+  if max_age is null or max_age < interval '0' then
+    raise exception 'The reservation age must be a positive interval.' using errcode = '22023';
+  end if;
+  for stale in
+    -- SKIP LOCKED: a checkout being paid right now is left for the next run.
+    select c.id from public.checkouts c
+    where c.status = 'pending_payment' and c.created_at < now() - max_age
+      -- A card checkout's Stripe session lives 30 minutes from its creation (Stripe's minimum):
+      -- wait 5 minutes more so a payment cannot complete on a checkout already cancelled.
+      and (c.payment_method = 'manual' or c.created_at < now() - greatest(max_age, interval '30 minutes') - interval '5 minutes')
+    order by c.id
+    for update skip locked
+  loop
+    perform private.cancel_checkout(stale, format('Not paid within %s: reservation expired', max_age));
+    expired := expired + 1;
+  end loop;
+  return expired;
+end;
+$$;
+revoke all on function private.expire_unpaid_orders(interval) from public;
+
+-- ============================================================================
 -- Triggers
 -- ============================================================================
 create trigger set_updated_at before update on public.carts
@@ -235,6 +717,127 @@ create policy "Customers read their payments and members those of their business
 -- payment_events: no policy. Only the payment webhook (as postgres) and service_role touch it.
 
 -- ============================================================================
+-- RPCs
+-- ============================================================================
+-- SECURITY DEFINER: customers may not write carts or cart lines directly; this is the checked way in.
+create function public.add_to_cart(product_id uuid, quantity int default 1) returns public.cart_items
+language plpgsql
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  caller uuid := auth.uid();
+  buyer_cart uuid;
+  product public.products;
+  line public.cart_items;
+begin
+  if caller is null then
+    raise exception 'Sign in to use a cart.' using errcode = '42501';
+  end if;
+  if quantity is null or quantity not between 1 and 1000 then
+    raise exception 'The quantity must be between 1 and 1000 (got %).', quantity using errcode = '22023';
+  end if;
+  select * into product from public.products p where p.id = add_to_cart.product_id;
+  if not found then
+    raise exception 'No product has id %.', product_id using errcode = 'PT404';
+  end if;
+  if product.status <> 'approved' then
+    raise exception '% is not available (it is %).', product.name, product.status using errcode = 'PT422';
+  end if;
+  insert into public.carts (user_id) values (caller) on conflict (user_id) do update set updated_at = now()
+  returning id into buyer_cart;
+  insert into public.cart_items as ci (cart_id, product_id, quantity)
+  values (buyer_cart, add_to_cart.product_id, add_to_cart.quantity)
+  on conflict (cart_id, product_id) do update set quantity = ci.quantity + excluded.quantity
+  where ci.quantity + excluded.quantity <= 1000
+  returning * into line;
+  if line.id is null then
+    raise exception 'A cart line holds at most 1000 of %.', product.name using errcode = 'PT422';
+  end if;
+  return line;
+end;
+$$;
+revoke all on function public.add_to_cart(uuid, int) from public;
+grant execute on function public.add_to_cart(uuid, int) to authenticated, service_role;
+
+create function public.clear_cart() returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if auth.uid() is null then
+    raise exception 'Sign in to use a cart.' using errcode = '42501';
+  end if;
+  -- As the caller: the delete policy keeps it to their own cart.
+  delete from public.cart_items ci
+  where ci.cart_id in (select c.id from public.carts c where c.user_id = auth.uid());
+end;
+$$;
+revoke all on function public.clear_cart() from public;
+grant execute on function public.clear_cart() to authenticated, service_role;
+
+-- SECURITY DEFINER: orders, history, stock and payments are written by no client; the function
+-- checks orders.manage from data first.
+create function public.update_order_status(order_id uuid, status public.order_status, note text default null)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  target public.orders;
+  payment_method text;
+begin
+  select * into target from public.orders o where o.id = update_order_status.order_id;
+  if not found
+     or not (target.customer_id = auth.uid()
+             or target.business_id = any (private.business_ids_with_permission('orders.read'))) then
+    raise exception 'No order has id %.', order_id using errcode = 'PT404';
+  end if;
+  if not target.business_id = any (private.business_ids_with_permission('orders.manage')) then
+    raise exception 'Changing an order''s status needs the orders.manage permission in its business.' using errcode = '42501';
+  end if;
+  select c.payment_method into payment_method from public.checkouts c where c.id = target.checkout_id;
+  if status = 'paid' and payment_method <> 'manual' then
+    raise exception 'Order % is paid by card: Stripe confirms the payment, not staff.', order_id using errcode = 'PT422';
+  end if;
+  perform private.refuse_cancelling_open_card_payment(target, status);
+  perform private.change_order_status(order_id, status, auth.uid(), note);
+end;
+$$;
+revoke all on function public.update_order_status(uuid, public.order_status, text) from public;
+grant execute on function public.update_order_status(uuid, public.order_status, text) to authenticated, service_role;
+
+-- SECURITY DEFINER: the customer may cancel, but writes no order, history or stock directly.
+create function public.cancel_order(order_id uuid, reason text default null) returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  target public.orders;
+begin
+  -- Locked (checkout, then order) before the state is checked, so a concurrent change cannot slip in.
+  perform 1 from public.checkouts c
+  where c.id = (select o.checkout_id from public.orders o where o.id = cancel_order.order_id and o.customer_id = auth.uid())
+  for update;
+  select * into target from public.orders o where o.id = cancel_order.order_id and o.customer_id = auth.uid() for update;
+  if not found then
+    raise exception 'You have no order with id %.', order_id using errcode = 'PT404';
+  end if;
+  if target.status not in ('pending_payment', 'paid') then
+    raise exception 'Order % is %: only orders waiting for payment or paid can be cancelled.', order_id, target.status
+      using errcode = 'PT409';
+  end if;
+  perform private.refuse_cancelling_open_card_payment(target, 'cancelled');
+  perform private.change_order_status(order_id, 'cancelled', auth.uid(), coalesce(reason, 'Cancelled by the customer'));
+end;
+$$;
+revoke all on function public.cancel_order(uuid, text) from public;
+grant execute on function public.cancel_order(uuid, text) to authenticated, service_role;
+
+-- ============================================================================
 -- Grants
 -- ============================================================================
 grant select on public.carts to authenticated;
@@ -245,3 +848,16 @@ grant select on public.checkouts, public.orders, public.order_items, public.orde
 
 grant all on public.carts, public.cart_items, public.checkouts, public.orders, public.order_items,
   public.order_status_history, public.payments, public.payment_events to service_role;
+
+-- ============================================================================
+-- Schedules
+-- ============================================================================
+-- Reservation expiry every minute, where pg_cron exists (hosted projects; the local stack has
+-- a stand-in). Elsewhere call private.expire_unpaid_orders() from any scheduler.
+do $$
+begin
+  if exists (select 1 from pg_namespace where nspname = 'cron') then
+    perform cron.schedule('expire-unpaid-orders', '* * * * *', 'select private.expire_unpaid_orders()');
+  end if;
+end;
+$$;

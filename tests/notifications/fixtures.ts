@@ -49,8 +49,8 @@ export function createOrder(input: OrderInput): Promise<string> {
   const address = input.shippingAddress ?? { line1: '1 Market Street', city: 'Nairobi', country: 'KE' };
   return superuser().begin(async (tx) => {
     const [checkout] = await tx`
-      insert into public.checkouts (user_id, idempotency_key, request_hash, payment_method, total, currency, shipping_address)
-      values (${input.customer.id}, ${`key-${randomUUID()}`}, 'hash', 'manual', ${total}, ${currency}, ${tx.json(address as never)})
+      insert into public.checkouts (user_id, idempotency_key, request_hash, cart_hash, payment_method, total, currency, shipping_address)
+      values (${input.customer.id}, ${`key-${randomUUID()}`}, 'hash', 'hash', 'manual', ${total}, ${currency}, ${tx.json(address as never)})
       returning id`;
     const [order] = await tx`
       insert into public.orders (checkout_id, business_id, customer_id, status, subtotal, total, currency, shipping_address, notes, created_at)

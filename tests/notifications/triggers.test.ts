@@ -67,8 +67,8 @@ describe('order placed', () => {
     const before = (await notificationsFor(customer.email!)).length;
     await expect(superuser().begin(async (tx) => {
       const [checkout] = await tx`
-        insert into public.checkouts (user_id, idempotency_key, request_hash, payment_method, total, currency, shipping_address)
-        values (${customer.id}, ${`rollback-${Date.now()}`}, 'h', 'manual', 1, 'KES', '{}') returning id`;
+        insert into public.checkouts (user_id, idempotency_key, request_hash, cart_hash, payment_method, total, currency, shipping_address)
+        values (${customer.id}, ${`rollback-${Date.now()}`}, 'h', 'h', 'manual', 1, 'KES', '{}') returning id`;
       await tx`insert into public.orders (checkout_id, business_id, customer_id, subtotal, total, currency, shipping_address)
                values (${checkout.id}, ${business.id}, ${customer.id}, 1, 1, 'KES', '{}')`;
       throw new Error('checkout failed');

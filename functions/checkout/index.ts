@@ -1,0 +1,127 @@
+// POST /functions/v1/checkout — turns the caller's cart into orders, once per Idempotency-Key,
+// and starts the payment. Steps, each next to its undo:
+//   placeOrder    ↔ undo_checkout (cancel the orders, restore stock, give the cart back)
+//   startPayment  ↔ withdraw the provider's session
+//   recordPayment   (last: nothing after it can fail)
+import { type Caller, callerOf, jwksVerifier, requireUser, type TokenVerifier } from '../_shared/auth.ts';
+import { connectDatabase, type Sql } from '../_shared/database.ts';
+import { success } from '../_shared/envelope.ts';
+import { HttpError } from '../_shared/errors.ts';
+import { handle, serve } from '../_shared/http.ts';
+import { jsonLogger, type Logger } from '../_shared/log.ts';
+import { manualPayments, type PaymentProvider, type PaymentSession, stripePayments, unconfiguredStripe } from '../_shared/payments.ts';
+import { runSteps, StepFailed } from '../_shared/steps.ts';
+import { stripeCheckoutSessions } from '../_shared/stripe.ts';
+import { type CheckoutBody, parseCheckoutBody, parseIdempotencyKey } from './request.ts';
+
+export interface CheckoutResult {
+  checkout_id: string;
+  status: 'pending_payment' | 'paid' | 'cancelled';
+  /** JSON numbers with two decimals (numeric(12, 2) in the database). */
+  total: number;
+  currency: string;
+  orders: Array<{ id: string; business_id: string; total: number; status: string }>;
+  payment: { id: string; provider: 'manual' | 'stripe'; status: string; provider_ref?: string; redirect_url?: string };
+  replayed: boolean;
+}
+
+export interface CheckoutDeps {
+  db: Sql;
+  verify: TokenVerifier;
+  providers: { manual: PaymentProvider; stripe: PaymentProvider };
+  log?: Logger;
+}
+
+interface CheckoutState {
+  result?: CheckoutResult;
+  session?: PaymentSession | null;
+}
+
+function publicView({ replayed: _replayed, ...result }: CheckoutResult) {
+  const { id: _id, provider_ref: _ref, ...payment } = result.payment;
+  return { ...result, payment };
+}
+
+export function createCheckoutHandler({ db, verify, providers, log = jsonLogger('checkout') }: CheckoutDeps) {
+  return handle(log, async (req) => {
+    if (req.method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Use POST.');
+    const caller: Caller = await callerOf(req, verify);
+    const user = requireUser(caller);
+    const key = parseIdempotencyKey(req.headers);
+    const body: CheckoutBody = await parseCheckoutBody(req);
+    const provider = providers[body.payment_method];
+    if (!provider.configured) {
+      throw new HttpError(503, 'PAYMENTS_NOT_CONFIGURED', `Payment by ${body.payment_method} is not available right now; choose another method.`);
+    }
+
+    const needsPaymentStart = (result: CheckoutResult) =>
+      provider.name !== 'manual' && result.status === 'pending_payment' && !result.payment.provider_ref;
+
+    const final = await runSteps<CheckoutState>([
+      {
+        name: 'placeOrder',
+        run: async (state) => {
+          const [row] = await db`
+            select private.place_checkout(${user.id}, ${key}, ${body.payment_method},
+                                          ${db.json(body.shipping_address)}, ${body.notes ?? null}) as result`;
+          return { ...state, result: row.result as CheckoutResult };
+        },
+        undo: async ({ result }) => {
+          if (result) await db`select private.undo_checkout(${result.checkout_id}, 'The payment could not be started')`;
+        },
+      },
+      {
+        name: 'startPayment',
+        run: async (state) => {
+          if (!needsPaymentStart(state.result!)) return state;
+          const { checkout_id, total, currency, orders } = state.result!;
+          return { ...state, session: await provider.start({ checkoutId: checkout_id, total, currency, orders }) };
+        },
+        undo: async ({ session }) => {
+          if (session) await provider.cancel(session);
+        },
+      },
+      {
+        name: 'recordPayment',
+        run: async (state) => {
+          if (!state.session) return state;
+          const [row] = await db`
+            select private.record_payment_session(${state.result!.checkout_id}, ${state.session.ref},
+                                                  ${state.session.redirectUrl}) as result`;
+          return { ...state, result: { ...(row.result as CheckoutResult), replayed: state.result!.replayed } };
+        },
+      },
+    ], {}, log).catch((error) => {
+      if (error instanceof StepFailed && error.step !== 'placeOrder') {
+        log({ level: 'error', event: 'payment_start_failed', step: error.step, message: String((error.cause as Error)?.message ?? error.cause) });
+        throw new HttpError(503, 'PAYMENT_UNAVAILABLE',
+          'The payment could not be started. Nothing was charged and your cart is as it was; try again with a new Idempotency-Key.');
+      }
+      throw error instanceof StepFailed ? error.cause : error;
+    });
+
+    const result = final.result!;
+    return result.replayed
+      ? success(publicView(result), 'This checkout was already placed with this Idempotency-Key.', 200)
+      : success(publicView(result), 'Order placed.', 201);
+  });
+}
+
+if (import.meta.main) {
+  const siteUrl = Deno.env.get('SITE_URL') ?? 'http://127.0.0.1:3000';
+  const stripeKey = Deno.env.get('STRIPE_SECRET_KEY');
+  serve(createCheckoutHandler({
+    db: connectDatabase(),
+    verify: jwksVerifier(Deno.env.get('SUPABASE_JWKS') ?? '{"keys":[]}'),
+    providers: {
+      manual: manualPayments,
+      stripe: stripeKey
+        ? stripePayments(stripeCheckoutSessions(stripeKey, Deno.env.get('STRIPE_API_BASE')), {
+          successUrl: Deno.env.get('CHECKOUT_SUCCESS_URL') ?? `${siteUrl}/checkout/success`,
+          cancelUrl: Deno.env.get('CHECKOUT_CANCEL_URL') ?? `${siteUrl}/checkout/cancelled`,
+          sessionMinutes: 30,
+        })
+        : unconfiguredStripe,
+    },
+  }));
+}
