@@ -48,6 +48,7 @@ export type Database = {
           'description': string | null;
           'id': string;
           'name': string;
+          'require_separate_reviewer': boolean;
           'slug': string;
           'updated_at': string;
         };
@@ -61,6 +62,7 @@ export type Database = {
           'description'?: string | null;
           'id'?: string;
           'name': string;
+          'require_separate_reviewer'?: boolean;
           'slug': string;
           'updated_at'?: string;
         };
@@ -73,6 +75,7 @@ export type Database = {
           'description'?: string | null;
           'id'?: string;
           'name'?: string;
+          'require_separate_reviewer'?: boolean;
           'slug'?: string;
           'updated_at'?: string;
         };
@@ -272,6 +275,7 @@ export type Database = {
           'description': string | null;
           'id': string;
           'name': string;
+          'name_vector': unknown;
           'price': number;
           'rejection_reason': string | null;
           'reviewed_at': string | null;
@@ -293,6 +297,7 @@ export type Database = {
           'description'?: string | null;
           'id'?: string;
           'name': string;
+          'name_vector'?: never;
           'price': number;
           'rejection_reason'?: string | null;
           'reviewed_at'?: string | null;
@@ -313,6 +318,7 @@ export type Database = {
           'description'?: string | null;
           'id'?: string;
           'name'?: string;
+          'name_vector'?: never;
           'price'?: number;
           'rejection_reason'?: string | null;
           'reviewed_at'?: string | null;
@@ -406,6 +412,8 @@ export type Database = {
     };
     Functions: {
       'accept_invitation': { Args: { 'token': string }; Returns: string };
+      'approve_product': { Args: { 'note'?: string; 'product_id': string }; Returns: undefined };
+      'archive_product': { Args: { 'product_id': string }; Returns: undefined };
       'change_member_role': {
         Args: {
           'business_id': string;
@@ -469,7 +477,29 @@ export type Database = {
           'user_id': string;
         }[];
       };
+      'reject_product': { Args: { 'product_id': string; 'reason': string }; Returns: undefined };
       'remove_member': { Args: { 'business_id': string; 'user_id': string }; Returns: undefined };
+      'search_products': {
+        Args: {
+          'after'?: string;
+          'business_id'?: string;
+          'category_id'?: string;
+          'in_stock'?: boolean;
+          'max_price'?: number;
+          'min_price'?: number;
+          'page_size'?: number;
+          'query'?: string;
+          'sort'?: string;
+        };
+        Returns: Database['public']['CompositeTypes']['product_search_result'][];
+        SetofOptions: {
+          from: '*';
+          to: 'product_search_result';
+          isOneToOne: false;
+          isSetofReturn: true;
+        };
+      };
+      'submit_product': { Args: { 'product_id': string }; Returns: undefined };
     };
     Enums: {
       'app_permission':
@@ -489,7 +519,22 @@ export type Database = {
       'product_status': 'draft' | 'pending_approval' | 'approved' | 'rejected' | 'archived';
     };
     CompositeTypes: {
-      [_ in never]: never;
+      'product_search_result': {
+        'id': string | null;
+        'business_id': string | null;
+        'category_id': string | null;
+        'name': string | null;
+        'description': string | null;
+        'price': number | null;
+        'currency': string | null;
+        'unit': string | null;
+        'stock_quantity': number | null;
+        'status': Database['public']['Enums']['product_status'] | null;
+        'created_at': string | null;
+        'updated_at': string | null;
+        'rank': number | null;
+        'cursor': string | null;
+      };
     };
   };
 };
