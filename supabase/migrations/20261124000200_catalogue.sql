@@ -576,17 +576,18 @@ create policy "Members can read their business's product history" on public.prod
 
 
 -- Storage: objects of the product-images bucket live at <business_id>/<product_id>/<file>.
+-- `objects.name` is spelled out: inside the subqueries a bare `name` would be the product's.
 create policy "Product writers can upload images of their business's products" on storage.objects
   for insert to authenticated
   with check (
     bucket_id = 'product-images'
-    and array_length(storage.foldername(name), 1) = 2
-    and private.uuid_or_null((storage.foldername(name))[1])
+    and array_length(storage.foldername(objects.name), 1) = 2
+    and private.uuid_or_null((storage.foldername(objects.name))[1])
       = any ((select private.business_ids_with_permission('products.write'))::uuid[])
     and exists (
       select 1 from public.products p
-      where p.id = private.uuid_or_null((storage.foldername(name))[2])
-        and p.business_id = private.uuid_or_null((storage.foldername(name))[1])
+      where p.id = private.uuid_or_null((storage.foldername(objects.name))[2])
+        and p.business_id = private.uuid_or_null((storage.foldername(objects.name))[1])
     )
   );
 -- Upserts (replacing an image) need UPDATE as well as INSERT.
@@ -594,25 +595,25 @@ create policy "Product writers can replace images of their business's products" 
   for update to authenticated
   using (
     bucket_id = 'product-images'
-    and private.uuid_or_null((storage.foldername(name))[1])
+    and private.uuid_or_null((storage.foldername(objects.name))[1])
       = any ((select private.business_ids_with_permission('products.write'))::uuid[])
   )
   with check (
     bucket_id = 'product-images'
-    and array_length(storage.foldername(name), 1) = 2
-    and private.uuid_or_null((storage.foldername(name))[1])
+    and array_length(storage.foldername(objects.name), 1) = 2
+    and private.uuid_or_null((storage.foldername(objects.name))[1])
       = any ((select private.business_ids_with_permission('products.write'))::uuid[])
     and exists (
       select 1 from public.products p
-      where p.id = private.uuid_or_null((storage.foldername(name))[2])
-        and p.business_id = private.uuid_or_null((storage.foldername(name))[1])
+      where p.id = private.uuid_or_null((storage.foldername(objects.name))[2])
+        and p.business_id = private.uuid_or_null((storage.foldername(objects.name))[1])
     )
   );
 create policy "Product writers can delete images of their business's products" on storage.objects
   for delete to authenticated
   using (
     bucket_id = 'product-images'
-    and private.uuid_or_null((storage.foldername(name))[1])
+    and private.uuid_or_null((storage.foldername(objects.name))[1])
       = any ((select private.business_ids_with_permission('products.write'))::uuid[])
   );
 create policy "Visitors can read images of approved products" on storage.objects
@@ -621,8 +622,8 @@ create policy "Visitors can read images of approved products" on storage.objects
     bucket_id = 'product-images'
     and exists (
       select 1 from public.products p
-      where p.id = private.uuid_or_null((storage.foldername(name))[2])
-        and p.business_id = private.uuid_or_null((storage.foldername(name))[1])
+      where p.id = private.uuid_or_null((storage.foldername(objects.name))[2])
+        and p.business_id = private.uuid_or_null((storage.foldername(objects.name))[1])
         and p.status = 'approved'
     )
   );
@@ -631,12 +632,12 @@ create policy "Users can read images of approved products and members their busi
   using (
     bucket_id = 'product-images'
     and (
-      private.uuid_or_null((storage.foldername(name))[1])
+      private.uuid_or_null((storage.foldername(objects.name))[1])
         = any ((select private.business_ids_with_permission('products.read'))::uuid[])
       or exists (
         select 1 from public.products p
-        where p.id = private.uuid_or_null((storage.foldername(name))[2])
-          and p.business_id = private.uuid_or_null((storage.foldername(name))[1])
+        where p.id = private.uuid_or_null((storage.foldername(objects.name))[2])
+          and p.business_id = private.uuid_or_null((storage.foldername(objects.name))[1])
           and p.status = 'approved'
       )
     )
