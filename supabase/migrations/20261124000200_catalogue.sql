@@ -467,6 +467,136 @@ $$;
 revoke all on function private.search_statement(text, int, text[], boolean, boolean) from public;
 grant execute on function private.search_statement(text, int, text[], boolean, boolean) to anon, authenticated, service_role;
 
+-- One page of search results for arguments search_products() has checked and prepared.
+-- Each sort order is one statement built for the filters given, so the planner sees plain
+-- conditions it can serve from the partial indexes on approved products; keyset pagination
+-- continues strictly after the cursor's row, so rows added meanwhile are neither skipped nor
+-- repeated. Runs with its caller's rights.
+create function private.search_page(
+  words tsquery,
+  business uuid,
+  subtree uuid[],
+  categories_matching uuid[],
+  min_price numeric,
+  max_price numeric,
+  in_stock boolean,
+  sort text,
+  page_size int,
+  cursor_tier int,
+  cursor_time timestamptz,
+  cursor_price numeric,
+  cursor_id uuid,
+  include_unapproved boolean
+) returns setof public.product_search_result
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  filters text[] := '{}';
+  after_cursor boolean := cursor_id is not null;
+  first_tier int := coalesce(cursor_tier, 1);
+  remaining int := page_size;
+  returned int;
+begin
+  if not include_unapproved then
+    filters := filters || $f$p.status = 'approved'$f$::text;
+  end if;
+  if business is not null then
+    filters := filters || 'p.business_id = $2'::text;
+  end if;
+  if subtree is not null then
+    filters := filters || 'p.category_id = any ($4)'::text;
+  end if;
+  if min_price is not null then
+    filters := filters || 'p.price >= $5'::text;
+  end if;
+  if max_price is not null then
+    filters := filters || 'p.price <= $6'::text;
+  end if;
+  if in_stock then
+    filters := filters || 'p.stock_quantity > 0'::text;
+  elsif not in_stock then
+    filters := filters || 'p.stock_quantity = 0'::text;
+  end if;
+
+  if sort <> 'relevance' then
+    if words is not null then
+      filters := filters || 'p.search_vector @@ $1'::text;
+    end if;
+    return query execute private.search_statement(sort, null, filters, after_cursor, words is not null)
+      using words, business, categories_matching, subtree, min_price, max_price,
+            page_size, cursor_time, cursor_price, cursor_id;
+    return;
+  end if;
+
+  -- Relevance: names matching every word first, then categories matching them, then the rest;
+  -- newest first within each tier. One statement per tier, each served in index order, and
+  -- later tiers only run while the page is not full.
+  for tier in first_tier .. 3 loop
+    continue when tier = 2 and cardinality(categories_matching) = 0;
+    return query execute private.search_statement(
+        sort, tier,
+        filters || case tier
+          when 1 then 'p.name_vector @@ $1'
+          when 2 then 'p.category_id = any ($3) and not p.name_vector @@ $1'
+          else 'p.search_vector @@ $1 and not p.name_vector @@ $1 and not coalesce(p.category_id = any ($3), false)'
+        end,
+        after_cursor and tier = first_tier, true
+      )
+      using words, business, categories_matching, subtree, min_price, max_price,
+            remaining, cursor_time, cursor_price, cursor_id;
+    get diagnostics returned = row_count;
+    remaining := remaining - returned;
+    exit when remaining <= 0;
+  end loop;
+end;
+$$;
+revoke all on function private.search_page(
+  tsquery, uuid, uuid[], uuid[], numeric, numeric, boolean, text, int, int, timestamptz, numeric, uuid, boolean
+) from public;
+grant execute on function private.search_page(
+  tsquery, uuid, uuid[], uuid[], numeric, numeric, boolean, text, int, int, timestamptz, numeric, uuid, boolean
+) to anon, authenticated, service_role;
+
+-- SECURITY DEFINER: ranks approved products, which every role may read, without RLS. Under RLS
+-- Postgres uses neither column statistics nor index conditions for operators that are not
+-- leakproof (@@, numeric and enum comparisons), so the storefront search could use neither its
+-- GIN nor its price indexes; search_products then reads the page's rows under the caller's RLS.
+create function private.search_storefront_page(
+  words tsquery,
+  business uuid,
+  subtree uuid[],
+  categories_matching uuid[],
+  min_price numeric,
+  max_price numeric,
+  in_stock boolean,
+  sort text,
+  page_size int,
+  cursor_tier int,
+  cursor_time timestamptz,
+  cursor_price numeric,
+  cursor_id uuid
+) returns setof public.product_search_result
+language sql
+stable
+security definer
+-- A page, not the planner's default 1000 rows: the caller's re-read is then an index lookup per row.
+rows 24
+set search_path = ''
+as $$
+  select * from private.search_page(
+    words, business, subtree, categories_matching, min_price, max_price, in_stock, sort, page_size,
+    cursor_tier, cursor_time, cursor_price, cursor_id, false
+  )
+$$;
+revoke all on function private.search_storefront_page(
+  tsquery, uuid, uuid[], uuid[], numeric, numeric, boolean, text, int, int, timestamptz, numeric, uuid
+) from public;
+grant execute on function private.search_storefront_page(
+  tsquery, uuid, uuid[], uuid[], numeric, numeric, boolean, text, int, int, timestamptz, numeric, uuid
+) to anon, authenticated, service_role;
+
 -- ============================================================================
 -- Triggers
 -- ============================================================================
@@ -729,10 +859,8 @@ revoke all on function public.archive_product(uuid) from public;
 grant execute on function public.archive_product(uuid) to authenticated, service_role;
 comment on function public.archive_product(uuid) is 'Hides a product for good (needs products.write). Archived is final.';
 
--- SECURITY INVOKER (the default): RLS decides what the caller sees. Each sort order is one
--- statement built for the filters given, so the planner sees plain conditions it can serve
--- from the partial indexes on approved products; keyset pagination continues strictly after
--- the cursor's row, so rows added meanwhile are neither skipped nor repeated.
+-- Runs with the caller's rights: every row it returns is read under the caller's RLS. The
+-- storefront ranking itself runs in private.search_storefront_page (see there why).
 create function public.search_products(
   query text default null,
   business_id uuid default null,
@@ -753,14 +881,11 @@ declare
   effective_sort text;
   subtree uuid[];
   categories_matching uuid[];
-  filters text[] := '{}';
   cursor_payload jsonb;
-  first_tier int := 1;
+  cursor_tier int;
   cursor_time timestamptz;
   cursor_price numeric;
   cursor_id uuid;
-  remaining int := page_size;
-  returned int;
 begin
   if sort is null or sort not in ('relevance', 'newest', 'price_asc', 'price_desc') then
     raise exception 'sort must be relevance, newest, price_asc or price_desc, not %.', coalesce(sort, 'null')
@@ -784,24 +909,12 @@ begin
   effective_sort := case when sort = 'relevance' and words is null then 'newest' else sort end;
   if after is not null then
     cursor_payload := private.decode_search_cursor(after, effective_sort);
-    first_tier := coalesce((cursor_payload ->> 1)::int, 1);
+    cursor_tier := (cursor_payload ->> 1)::int;
     cursor_id := (cursor_payload ->> 3)::uuid;
     if effective_sort in ('newest', 'relevance') then
       cursor_time := (cursor_payload ->> 2)::timestamptz;
     else
       cursor_price := (cursor_payload ->> 2)::numeric;
-    end if;
-  end if;
-
-  -- The storefront shows approved products; members searching their own business (with
-  -- products.read) see it in every status. RLS applies on top either way.
-  if search_products.business_id is not null
-     and search_products.business_id = any (private.business_ids_with_permission('products.read')) then
-    filters := filters || 'p.business_id = $2'::text;
-  else
-    filters := filters || $f$p.status = 'approved'$f$::text;
-    if search_products.business_id is not null then
-      filters := filters || 'p.business_id = $2'::text;
     end if;
   end if;
   if search_products.category_id is not null then
@@ -814,18 +927,6 @@ begin
       )
       select tree.id from tree
     );
-    filters := filters || 'p.category_id = any ($4)'::text;
-  end if;
-  if min_price is not null then
-    filters := filters || 'p.price >= $5'::text;
-  end if;
-  if max_price is not null then
-    filters := filters || 'p.price <= $6'::text;
-  end if;
-  if in_stock then
-    filters := filters || 'p.stock_quantity > 0'::text;
-  elsif not in_stock then
-    filters := filters || 'p.stock_quantity = 0'::text;
   end if;
   if words is not null then
     categories_matching := array(
@@ -835,36 +936,26 @@ begin
     );
   end if;
 
-  if effective_sort <> 'relevance' then
-    if words is not null then
-      filters := filters || 'p.search_vector @@ $1'::text;
-    end if;
-    return query execute private.search_statement(effective_sort, null, filters, after is not null, words is not null)
-      using words, search_products.business_id, categories_matching, subtree, min_price, max_price,
-            page_size, cursor_time, cursor_price, cursor_id;
+  -- Members searching their own business (with products.read) see it in every status.
+  if search_products.business_id is not null
+     and search_products.business_id = any (private.business_ids_with_permission('products.read')) then
+    return query select * from private.search_page(
+      words, search_products.business_id, subtree, categories_matching, min_price, max_price, in_stock,
+      effective_sort, page_size, cursor_tier, cursor_time, cursor_price, cursor_id, true
+    );
     return;
   end if;
 
-  -- Relevance: names matching every word first, then categories matching them, then the rest;
-  -- newest first within each tier. One statement per tier, each served in index order, and
-  -- later tiers only run while the page is not full.
-  for tier in first_tier .. 3 loop
-    continue when tier = 2 and cardinality(categories_matching) = 0;
-    return query execute private.search_statement(
-        effective_sort, tier,
-        filters || case tier
-          when 1 then 'p.name_vector @@ $1'
-          when 2 then 'p.category_id = any ($3) and not p.name_vector @@ $1'
-          else 'p.search_vector @@ $1 and not p.name_vector @@ $1 and not coalesce(p.category_id = any ($3), false)'
-        end,
-        after is not null and tier = first_tier, true
-      )
-      using words, search_products.business_id, categories_matching, subtree, min_price, max_price,
-            remaining, cursor_time, cursor_price, cursor_id;
-    get diagnostics returned = row_count;
-    remaining := remaining - returned;
-    exit when remaining <= 0;
-  end loop;
+  -- The storefront: approved products, re-read under the caller's RLS in the page's order.
+  return query
+    select p.id, p.business_id, p.category_id, p.name, p.description, p.price, p.currency, p.unit,
+           p.stock_quantity, p.status, p.created_at, p.updated_at, hit.rank, hit.cursor
+    from private.search_storefront_page(
+           words, search_products.business_id, subtree, categories_matching, min_price, max_price, in_stock,
+           effective_sort, page_size, cursor_tier, cursor_time, cursor_price, cursor_id
+         ) with ordinality as hit
+    join public.products p on p.id = hit.id and p.status = 'approved'
+    order by hit.ordinality;
 end;
 $$;
 revoke all on function public.search_products(text, uuid, uuid, numeric, numeric, boolean, text, int, text) from public;
