@@ -365,7 +365,9 @@ end;
 $$;
 revoke all on function private.require_separate_reviewer(public.products) from public;
 
--- Search words to a tsquery: every word must match, each as a prefix ("mah" finds "mahindi").
+-- Search words to a tsquery: every word must match; the last one as a prefix, as people type
+-- ("fresh mah" finds "Fresh mahindi"). Whole words elsewhere: a prefix makes GIN collect every
+-- matching entry before intersecting, too slow for common prefixes at 1M products.
 -- The words go through the same `simple` parser as the indexed text; null when there are none.
 create function private.search_tsquery(query text) returns tsquery
 language sql
@@ -373,9 +375,17 @@ immutable
 set search_path = ''
 as $$
   select string_agg(
-           '''' || replace(replace(lexeme, '\', '\\'), '''', '''''') || ''':*', ' & ' order by lexeme
+           '''' || replace(replace(w.lexeme, '\', '\\'), '''', '''''') || ''''
+             || case when w.last_position = w.final_position then ':*' else '' end,
+           ' & ' order by w.last_position
          )::tsquery
-  from unnest(tsvector_to_array(to_tsvector('simple'::regconfig, coalesce(query, '')))) as lexeme
+  from (
+    select t.lexeme, t.last_position, max(t.last_position) over () as final_position
+    from (
+      select v.lexeme, (select max(position) from unnest(v.positions) as position) as last_position
+      from unnest(to_tsvector('simple'::regconfig, coalesce(query, ''))) as v
+    ) as t
+  ) as w
 $$;
 revoke all on function private.search_tsquery(text) from public;
 grant execute on function private.search_tsquery(text) to anon, authenticated, service_role;

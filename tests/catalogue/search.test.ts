@@ -46,9 +46,11 @@ describe('relevance', () => {
     expect(await ids({ query: `maize ${word}sw` })).toEqual([both]);
   });
 
-  it('matches prefixes of every word', async () => {
+  it('matches the last word as a prefix, as people type, and the others whole', async () => {
     const product = await createProduct(shop, 'approved', { name: `Parachichi ${word}prefix` });
-    expect(await ids({ query: `parach ${word}pre` })).toEqual([product]);
+    expect(await ids({ query: `parachichi ${word}pre` })).toEqual([product]);
+    expect(await ids({ query: `${word}prefix parach` })).toEqual([product]);
+    expect(await ids({ query: `parach ${word}prefix` })).toEqual([]);
     expect(await ids({ query: `${word}prefixx` })).toEqual([]);
   });
 
