@@ -137,7 +137,9 @@ create index products_business_status_idx on public.products (business_id, statu
 create index products_category_idx on public.products (category_id, business_id);
 -- Search serves the storefront (approved products) from partial indexes: one per sort order,
 -- with and without a business filter, and the text indexes.
-create index products_approved_newest_idx on public.products (created_at, id) where status = 'approved';
+-- The name's vector rides along so that relevance's first tier filters in the index alone.
+create index products_approved_newest_idx on public.products (created_at, id) include (name_vector)
+  where status = 'approved';
 create index products_approved_price_idx on public.products (price, id) where status = 'approved';
 create index products_approved_business_newest_idx on public.products (business_id, created_at, id) where status = 'approved';
 create index products_approved_business_price_idx on public.products (business_id, price, id) where status = 'approved';
@@ -458,9 +460,10 @@ begin
       when 'price_desc' then '(p.price, p.id) < ($9, $10)'
       else '(p.created_at, p.id) < ($8, $10)' end;
   end if;
+  -- Only the id, rank and cursor: a name match can then be checked in the index alone
+  -- (index-only scan), and the caller reads the page's rows by id.
   return format(
-    'select p.id, p.business_id, p.category_id, p.name, p.description, p.price, p.currency, p.unit,'
-    ' p.stock_quantity, p.status, p.created_at, p.updated_at, %s, private.encode_search_cursor(%L, %s, %s, p.id)'
+    'select p.id, %s, private.encode_search_cursor(%L, %s, %s, p.id)'
     ' from public.products p where %s order by %s limit $7',
     case
       when tier is not null then (case tier when 1 then '1' when 2 then '0.4' else '0.2' end) || '::real'
@@ -477,7 +480,8 @@ $$;
 revoke all on function private.search_statement(text, int, text[], boolean, boolean) from public;
 grant execute on function private.search_statement(text, int, text[], boolean, boolean) to anon, authenticated, service_role;
 
--- One page of search results for arguments search_products() has checked and prepared.
+-- One page of search results (ids, ranks, cursors in order) for arguments search_products()
+-- has checked and prepared.
 -- Each sort order is one statement built for the filters given, so the planner sees plain
 -- conditions it can serve from the partial indexes on approved products; keyset pagination
 -- continues strictly after the cursor's row, so rows added meanwhile are neither skipped nor
@@ -497,9 +501,10 @@ create function private.search_page(
   cursor_price numeric,
   cursor_id uuid,
   include_unapproved boolean
-) returns setof public.product_search_result
+) returns table (id uuid, rank real, cursor text)
 language plpgsql
 stable
+rows 24
 set search_path = ''
 as $$
 declare
@@ -587,7 +592,7 @@ create function private.search_storefront_page(
   cursor_time timestamptz,
   cursor_price numeric,
   cursor_id uuid
-) returns setof public.product_search_result
+) returns table (id uuid, rank real, cursor text)
 language sql
 stable
 security definer
@@ -949,10 +954,15 @@ begin
   -- Members searching their own business (with products.read) see it in every status.
   if search_products.business_id is not null
      and search_products.business_id = any (private.business_ids_with_permission('products.read')) then
-    return query select * from private.search_page(
-      words, search_products.business_id, subtree, categories_matching, min_price, max_price, in_stock,
-      effective_sort, page_size, cursor_tier, cursor_time, cursor_price, cursor_id, true
-    );
+    return query
+      select p.id, p.business_id, p.category_id, p.name, p.description, p.price, p.currency, p.unit,
+             p.stock_quantity, p.status, p.created_at, p.updated_at, hit.rank, hit.cursor
+      from private.search_page(
+             words, search_products.business_id, subtree, categories_matching, min_price, max_price, in_stock,
+             effective_sort, page_size, cursor_tier, cursor_time, cursor_price, cursor_id, true
+           ) with ordinality as hit
+      join public.products p on p.id = hit.id
+      order by hit.ordinality;
     return;
   end if;
 
