@@ -48,6 +48,7 @@ export type Database = {
           'description': string | null;
           'id': string;
           'name': string;
+          'require_separate_reviewer': boolean;
           'slug': string;
           'updated_at': string;
         };
@@ -61,6 +62,7 @@ export type Database = {
           'description'?: string | null;
           'id'?: string;
           'name': string;
+          'require_separate_reviewer'?: boolean;
           'slug': string;
           'updated_at'?: string;
         };
@@ -73,6 +75,7 @@ export type Database = {
           'description'?: string | null;
           'id'?: string;
           'name'?: string;
+          'require_separate_reviewer'?: boolean;
           'slug'?: string;
           'updated_at'?: string;
         };
@@ -741,6 +744,7 @@ export type Database = {
           'description': string | null;
           'id': string;
           'name': string;
+          'name_vector': unknown;
           'price': number;
           'rejection_reason': string | null;
           'reviewed_at': string | null;
@@ -762,6 +766,7 @@ export type Database = {
           'description'?: string | null;
           'id'?: string;
           'name': string;
+          'name_vector'?: never;
           'price': number;
           'rejection_reason'?: string | null;
           'reviewed_at'?: string | null;
@@ -782,6 +787,7 @@ export type Database = {
           'description'?: string | null;
           'id'?: string;
           'name'?: string;
+          'name_vector'?: never;
           'price'?: number;
           'rejection_reason'?: string | null;
           'reviewed_at'?: string | null;
@@ -892,6 +898,8 @@ export type Database = {
           isSetofReturn: false;
         };
       };
+      'approve_product': { Args: { 'note'?: string; 'product_id': string }; Returns: undefined };
+      'archive_product': { Args: { 'product_id': string }; Returns: undefined };
       'cancel_order': { Args: { 'order_id': string; 'reason'?: string }; Returns: undefined };
       'change_member_role': {
         Args: {
@@ -957,7 +965,29 @@ export type Database = {
           'user_id': string;
         }[];
       };
+      'reject_product': { Args: { 'product_id': string; 'reason': string }; Returns: undefined };
       'remove_member': { Args: { 'business_id': string; 'user_id': string }; Returns: undefined };
+      'search_products': {
+        Args: {
+          'after'?: string;
+          'business_id'?: string;
+          'category_id'?: string;
+          'in_stock'?: boolean;
+          'max_price'?: number;
+          'min_price'?: number;
+          'page_size'?: number;
+          'query'?: string;
+          'sort'?: string;
+        };
+        Returns: Database['public']['CompositeTypes']['product_search_result'][];
+        SetofOptions: {
+          from: '*';
+          to: 'product_search_result';
+          isOneToOne: false;
+          isSetofReturn: true;
+        };
+      };
+      'submit_product': { Args: { 'product_id': string }; Returns: undefined };
       'update_order_status': {
         Args: {
           'note'?: string;
@@ -1008,7 +1038,22 @@ export type Database = {
       'product_status': 'draft' | 'pending_approval' | 'approved' | 'rejected' | 'archived';
     };
     CompositeTypes: {
-      [_ in never]: never;
+      'product_search_result': {
+        'id': string | null;
+        'business_id': string | null;
+        'category_id': string | null;
+        'name': string | null;
+        'description': string | null;
+        'price': number | null;
+        'currency': string | null;
+        'unit': string | null;
+        'stock_quantity': number | null;
+        'status': Database['public']['Enums']['product_status'] | null;
+        'created_at': string | null;
+        'updated_at': string | null;
+        'rank': number | null;
+        'cursor': string | null;
+      };
     };
   };
 };

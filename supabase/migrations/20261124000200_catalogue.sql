@@ -1,15 +1,41 @@
--- Catalogue: categories, products with an approval workflow and audit trail, product images.
+-- Catalogue: categories, products with an approval workflow and audit trail, product images,
+-- full-text search.
 --
 -- Nothing reaches customers until a `products.approve` holder approves it: anon and customers
 -- see approved products only; members with `products.read` see all of their business's.
 -- Workflow columns (status, submitted_by, reviewed_by, reviewed_at, rejection_reason) are not
--- granted to any API role: they change only through the workflow RPCs.
+-- granted to any API role, service_role included: they change only through the workflow RPCs
+-- (submit_product, approve_product, reject_product, archive_product) and the re-approval
+-- triggers. Every status change, whoever makes it, writes one product_status_history row.
+--
+-- Error codes: 22023 invalid argument (400), 42501 not allowed (403, 401 for anon),
+-- PT404 not found, PT409 illegal transition for the current state.
 
 -- ============================================================================
 -- Types
 -- ============================================================================
 create type public.product_status as enum ('draft', 'pending_approval', 'approved', 'rejected', 'archived');
 comment on type public.product_status is 'Where a product is in the approval workflow; only approved products are visible to customers.';
+
+create type public.product_search_result as (
+  id uuid,
+  business_id uuid,
+  category_id uuid,
+  name text,
+  description text,
+  price numeric(12, 2),
+  currency text,
+  unit text,
+  stock_quantity int,
+  status public.product_status,
+  created_at timestamptz,
+  updated_at timestamptz,
+  -- 1 when every search word is in the name, 0.4 in the category name, 0.2 elsewhere; null without a query.
+  rank real,
+  -- Opaque: pass it as `after` to get the next page.
+  cursor text
+);
+comment on type public.product_search_result is 'One row of search_products(): the product, its relevance rank and its keyset cursor.';
 
 -- ============================================================================
 -- Tables
@@ -44,6 +70,9 @@ create table public.products (
   -- Name (A), category (B) and description (C) under the language-neutral `simple`
   -- configuration, so Swahili and English words both match; kept by private.set_product_search_vector.
   search_vector tsvector not null default ''::tsvector,
+  -- The name alone: search ranks name matches first, and its own statistics let the planner
+  -- tell a word common in names from one common only in descriptions.
+  name_vector tsvector generated always as (to_tsvector('simple'::regconfig, name)) stored,
   created_by uuid default auth.uid() references auth.users (id) on delete set null,
   submitted_by uuid references auth.users (id) on delete set null,
   reviewed_by uuid references auth.users (id) on delete set null,
@@ -67,7 +96,10 @@ create table public.product_images (
   alt_text text check (char_length(alt_text) <= 300),
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
-  foreign key (product_id, business_id) references public.products (id, business_id) on delete cascade
+  foreign key (product_id, business_id) references public.products (id, business_id) on delete cascade,
+  -- The object lives in the product's own folder of the product-images bucket.
+  check (split_part(storage_path, '/', 1) = business_id::text and split_part(storage_path, '/', 2) = product_id::text
+         and split_part(storage_path, '/', 3) <> '' and split_part(storage_path, '/', 4) = '')
 );
 comment on table public.product_images is 'Images of a product, stored in the product-images bucket at <business_id>/<product_id>/<file>.';
 
@@ -85,13 +117,35 @@ create table public.product_status_history (
 );
 comment on table public.product_status_history is 'Append-only audit of every product status change: who moved it, from what, to what, and why.';
 
+-- Separation of duties: by default nobody approves or rejects a product they submitted.
+alter table public.businesses
+  add column require_separate_reviewer boolean not null default true;
+comment on column public.businesses.require_separate_reviewer is
+  'When true (the default), a product must be reviewed by someone other than its submitter. A one-person business turns it off; the history still records who approved what.';
+
+-- The product-images bucket (config.toml declares the same for the local CLI stack). Private:
+-- public buckets skip RLS, and images of unapproved products must stay hidden.
+insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types)
+values ('product-images', 'product-images', false, 5242880, array['image/jpeg', 'image/png', 'image/webp', 'image/avif'])
+on conflict (id) do nothing;
+
 -- ============================================================================
 -- Indexes
 -- ============================================================================
 create index categories_parent_idx on public.categories (parent_id, business_id);
 create index products_business_status_idx on public.products (business_id, status);
 create index products_category_idx on public.products (category_id, business_id);
-create index products_search_vector_idx on public.products using gin (search_vector);
+-- Search serves the storefront (approved products) from partial indexes: one per sort order,
+-- with and without a business filter, and the text indexes.
+-- The name's vector rides along so that relevance's first tier filters in the index alone.
+create index products_approved_newest_idx on public.products (created_at, id) include (name_vector)
+  where status = 'approved';
+create index products_approved_price_idx on public.products (price, id) where status = 'approved';
+create index products_approved_business_newest_idx on public.products (business_id, created_at, id) where status = 'approved';
+create index products_approved_business_price_idx on public.products (business_id, price, id) where status = 'approved';
+create index products_approved_search_idx on public.products using gin (search_vector) where status = 'approved';
+create index products_approved_name_search_idx on public.products using gin (name_vector) where status = 'approved';
+create index categories_name_search_idx on public.categories using gin (to_tsvector('simple'::regconfig, name));
 create index products_created_by_idx on public.products (created_by);
 create index products_submitted_by_idx on public.products (submitted_by);
 create index products_reviewed_by_idx on public.products (reviewed_by);
@@ -144,6 +198,420 @@ end;
 $$;
 revoke all on function private.refresh_category_search_vectors() from public;
 
+-- Path segments of storage objects are text; policies compare them as uuids without failing.
+create function private.uuid_or_null(value text) returns uuid
+language sql
+immutable
+set search_path = ''
+as $$
+  select case when value ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then value::uuid end
+$$;
+revoke all on function private.uuid_or_null(text) from public;
+grant execute on function private.uuid_or_null(text) to anon, authenticated, service_role;
+
+-- SECURITY DEFINER: writes the audit row, which no API role may insert, whoever changed the status.
+create function private.record_product_status_change() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  -- clock_timestamp(): several transitions in one transaction still sort in their order.
+  insert into public.product_status_history (product_id, business_id, from_status, to_status, actor_id, note, created_at)
+  values (
+    new.id, new.business_id,
+    case when tg_op = 'UPDATE' then old.status end,
+    new.status,
+    -- A creation without a signed-in caller (seed, service tasks) is credited to its creator.
+    case when tg_op = 'INSERT' then coalesce((select auth.uid()), new.created_by) else (select auth.uid()) end,
+    nullif(current_setting('catalogue.status_note', true), ''),
+    clock_timestamp()
+  );
+  -- The note belongs to this one transition, not to later ones in the same transaction.
+  perform set_config('catalogue.status_note', '', true);
+  return null;
+end;
+$$;
+revoke all on function private.record_product_status_change() from public;
+
+-- Content that customers saw approved must be approved again once it changes.
+create function private.send_edited_product_for_review() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  new.status := 'pending_approval';
+  new.submitted_by := (select auth.uid());
+  perform set_config('catalogue.status_note', 'Name, description or category changed after approval.', true);
+  return new;
+end;
+$$;
+revoke all on function private.send_edited_product_for_review() from public;
+
+-- SECURITY DEFINER: an image change by a products.write holder moves the product's status,
+-- a column no API role may update.
+create function private.send_product_back_for_review_after_image_change() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  changed public.product_images := case when tg_op = 'DELETE' then old else new end;
+begin
+  if exists (select 1 from public.products p where p.id = changed.product_id and p.status = 'approved') then
+    perform set_config('catalogue.status_note', 'Images changed after approval.', true);
+    update public.products p
+    set status = 'pending_approval', submitted_by = (select auth.uid())
+    where p.id = changed.product_id and p.status = 'approved';
+  end if;
+  return null;
+end;
+$$;
+revoke all on function private.send_product_back_for_review_after_image_change() from public;
+
+-- SECURITY DEFINER: reads the history whatever the deleting role may see of it.
+create function private.refuse_deleting_approved_product() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if exists (
+    select 1 from public.product_status_history h
+    where h.product_id = old.id and h.business_id = old.business_id and h.to_status = 'approved'
+  ) then
+    raise exception 'Product % was approved once and can never be deleted; archive it instead.', old.id
+      using errcode = 'PT409';
+  end if;
+  return old;
+end;
+$$;
+revoke all on function private.refuse_deleting_approved_product() from public;
+
+-- Locks the product (so concurrent reviews queue up and the second sees the first's result)
+-- and checks that the caller holds `required` in its business. Returns the locked row.
+create function private.lock_product(target uuid, required public.app_permission) returns public.products
+language plpgsql
+set search_path = ''
+as $$
+declare
+  product public.products;
+begin
+  perform private.require_member_account();
+  if target is null then
+    raise exception 'product_id is required.' using errcode = '22023';
+  end if;
+  select * into product from public.products p where p.id = target for update;
+  -- Someone who cannot see the product learns nothing about it.
+  if not found or not (
+    product.status = 'approved' or product.business_id = any (private.business_ids_with_permission('products.read'))
+  ) then
+    raise exception 'Product % does not exist.', target using errcode = 'PT404';
+  end if;
+  if not product.business_id = any (private.business_ids_with_permission(required)) then
+    raise exception 'You need the % permission in this product''s business.', required using errcode = '42501';
+  end if;
+  return product;
+end;
+$$;
+revoke all on function private.lock_product(uuid, public.app_permission) from public;
+
+create function private.require_status(
+  product public.products, allowed public.product_status[], action text
+) returns void
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+  if not product.status = any (allowed) then
+    raise exception 'Product % is %; only % products can be %.',
+      product.id, product.status, array_to_string(allowed::text[], ' or '), action
+      using errcode = 'PT409';
+  end if;
+end;
+$$;
+revoke all on function private.require_status(public.products, public.product_status[], text) from public;
+
+create function private.require_note(note text, label text, required boolean) returns text
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+  if required and (note is null or btrim(note) = '') then
+    raise exception 'A % is required.', label using errcode = '22023';
+  end if;
+  if char_length(note) > 2000 then
+    raise exception 'A % has at most 2000 characters.', label using errcode = '22023';
+  end if;
+  return nullif(btrim(note), '');
+end;
+$$;
+revoke all on function private.require_note(text, text, boolean) from public;
+
+-- Separation of duties: unless the business opted out, the submitter cannot review.
+create function private.require_separate_reviewer(product public.products) returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  if product.submitted_by = (select auth.uid()) and (
+    select b.require_separate_reviewer from public.businesses b where b.id = product.business_id
+  ) then
+    raise exception 'You submitted this product, so someone else must review it (this business requires a separate reviewer).'
+      using errcode = '42501';
+  end if;
+end;
+$$;
+revoke all on function private.require_separate_reviewer(public.products) from public;
+
+-- Search words to a tsquery: every word must match; the last one as a prefix, as people type
+-- ("fresh mah" finds "Fresh mahindi"). Whole words elsewhere: a prefix makes GIN collect every
+-- matching entry before intersecting, too slow for common prefixes at 1M products.
+-- The words go through the same `simple` parser as the indexed text; null when there are none.
+create function private.search_tsquery(query text) returns tsquery
+language sql
+immutable
+set search_path = ''
+as $$
+  select string_agg(
+           '''' || replace(replace(w.lexeme, '\', '\\'), '''', '''''') || ''''
+             || case when w.last_position = w.final_position then ':*' else '' end,
+           ' & ' order by w.last_position
+         )::tsquery
+  from (
+    select t.lexeme, t.last_position, max(t.last_position) over () as final_position
+    from (
+      select v.lexeme, (select max(position) from unnest(v.positions) as position) as last_position
+      from unnest(to_tsvector('simple'::regconfig, coalesce(query, ''))) as v
+    ) as t
+  ) as w
+$$;
+revoke all on function private.search_tsquery(text) from public;
+grant execute on function private.search_tsquery(text) to anon, authenticated, service_role;
+
+-- Cursors are base64url JSON [sort, tier, key, id]: opaque to clients, checked on the way in.
+create function private.encode_search_cursor(sort text, tier int, sort_key anyelement, id uuid) returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  select translate(encode(convert_to(jsonb_build_array(sort, tier, sort_key, id)::text, 'UTF8'), 'base64'), E'+/=\n', '-_')
+$$;
+revoke all on function private.encode_search_cursor(text, int, anyelement, uuid) from public;
+grant execute on function private.encode_search_cursor(text, int, anyelement, uuid) to anon, authenticated, service_role;
+
+create function private.decode_search_cursor(cursor text, expected_sort text) returns jsonb
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+  payload jsonb;
+  padded text := translate(cursor, '-_', '+/');
+begin
+  begin
+    padded := padded || repeat('=', (4 - char_length(padded) % 4) % 4);
+    payload := convert_from(decode(padded, 'base64'), 'UTF8')::jsonb;
+    if jsonb_typeof(payload) <> 'array' or jsonb_array_length(payload) <> 4
+       or (payload ->> 1) is not null and (payload ->> 1)::int not between 1 and 3 then
+      raise exception 'bad cursor';
+    end if;
+    perform (payload ->> 3)::uuid;
+    if payload ->> 0 in ('newest', 'relevance') then
+      perform (payload ->> 2)::timestamptz;
+    else
+      perform (payload ->> 2)::numeric;
+    end if;
+  exception when others then
+    raise exception 'after is not a cursor returned by search_products.' using errcode = '22023';
+  end;
+  if payload ->> 0 is distinct from expected_sort then
+    raise exception 'This cursor belongs to a search sorted by %, not by %.', payload ->> 0, expected_sort
+      using errcode = '22023';
+  end if;
+  return payload;
+end;
+$$;
+revoke all on function private.decode_search_cursor(text, text) from public;
+grant execute on function private.decode_search_cursor(text, text) to anon, authenticated, service_role;
+
+-- One page query of search_products. Parameters: $1 words, $2 business, $3 categories whose
+-- name matches, $4 category subtree, $5/$6 price range, $7 limit, $8/$9/$10 cursor time,
+-- price and id. Only fixed SQL fragments are concatenated; values always travel as parameters.
+create function private.search_statement(
+  sort text, tier int, filters text[], after_cursor boolean, with_words boolean
+) returns text
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+  sort_key text := case when sort in ('newest', 'relevance') then 'p.created_at' else 'p.price' end;
+  order_by text := case sort when 'price_asc' then 'p.price, p.id' when 'price_desc' then 'p.price desc, p.id desc'
+                             else 'p.created_at desc, p.id desc' end;
+  conditions text[] := filters;
+begin
+  if after_cursor then
+    conditions := conditions || case sort
+      when 'price_asc' then '(p.price, p.id) > ($9, $10)'
+      when 'price_desc' then '(p.price, p.id) < ($9, $10)'
+      else '(p.created_at, p.id) < ($8, $10)' end;
+  end if;
+  -- Only the id, rank and cursor: a name match can then be checked in the index alone
+  -- (index-only scan), and the caller reads the page's rows by id.
+  return format(
+    'select p.id, %s, private.encode_search_cursor(%L, %s, %s, p.id)'
+    ' from public.products p where %s order by %s limit $7',
+    case
+      when tier is not null then (case tier when 1 then '1' when 2 then '0.4' else '0.2' end) || '::real'
+      when with_words then 'case when p.name_vector @@ $1 then 1 when coalesce(p.category_id = any ($3), false)'
+                           ' then 0.4 else 0.2 end::real'
+      else 'null::real'
+    end,
+    sort, coalesce(tier::text, 'null::int'), sort_key,
+    coalesce(nullif(array_to_string(conditions, ' and '), ''), 'true'),
+    order_by
+  );
+end;
+$$;
+revoke all on function private.search_statement(text, int, text[], boolean, boolean) from public;
+grant execute on function private.search_statement(text, int, text[], boolean, boolean) to anon, authenticated, service_role;
+
+-- One page of search results (ids, ranks, cursors in order) for arguments search_products()
+-- has checked and prepared.
+-- Each sort order is one statement built for the filters given, so the planner sees plain
+-- conditions it can serve from the partial indexes on approved products; keyset pagination
+-- continues strictly after the cursor's row, so rows added meanwhile are neither skipped nor
+-- repeated. Runs with its caller's rights.
+create function private.search_page(
+  words tsquery,
+  business uuid,
+  subtree uuid[],
+  categories_matching uuid[],
+  min_price numeric,
+  max_price numeric,
+  in_stock boolean,
+  sort text,
+  page_size int,
+  cursor_tier int,
+  cursor_time timestamptz,
+  cursor_price numeric,
+  cursor_id uuid,
+  include_unapproved boolean
+) returns table (id uuid, rank real, cursor text)
+language plpgsql
+stable
+rows 24
+set search_path = ''
+as $$
+declare
+  filters text[] := '{}';
+  after_cursor boolean := cursor_id is not null;
+  first_tier int := coalesce(cursor_tier, 1);
+  remaining int := page_size;
+  returned int;
+begin
+  if not include_unapproved then
+    filters := filters || $f$p.status = 'approved'$f$::text;
+  end if;
+  if business is not null then
+    filters := filters || 'p.business_id = $2'::text;
+  end if;
+  if subtree is not null then
+    filters := filters || 'p.category_id = any ($4)'::text;
+  end if;
+  if min_price is not null then
+    filters := filters || 'p.price >= $5'::text;
+  end if;
+  if max_price is not null then
+    filters := filters || 'p.price <= $6'::text;
+  end if;
+  if in_stock then
+    filters := filters || 'p.stock_quantity > 0'::text;
+  elsif not in_stock then
+    filters := filters || 'p.stock_quantity = 0'::text;
+  end if;
+
+  if sort <> 'relevance' then
+    if words is not null then
+      filters := filters || 'p.search_vector @@ $1'::text;
+    end if;
+    return query execute private.search_statement(sort, null, filters, after_cursor, words is not null)
+      using words, business, categories_matching, subtree, min_price, max_price,
+            page_size, cursor_time, cursor_price, cursor_id;
+    return;
+  end if;
+
+  -- Relevance: names matching every word first, then categories matching them, then the rest;
+  -- newest first within each tier. One statement per tier, each served in index order, and
+  -- later tiers only run while the page is not full.
+  for tier in first_tier .. 3 loop
+    continue when tier = 2 and cardinality(categories_matching) = 0;
+    return query execute private.search_statement(
+        sort, tier,
+        filters || case tier
+          when 1 then 'p.name_vector @@ $1'
+          when 2 then 'p.category_id = any ($3) and not p.name_vector @@ $1'
+          else 'p.search_vector @@ $1 and not p.name_vector @@ $1 and not coalesce(p.category_id = any ($3), false)'
+        end,
+        after_cursor and tier = first_tier, true
+      )
+      using words, business, categories_matching, subtree, min_price, max_price,
+            remaining, cursor_time, cursor_price, cursor_id;
+    get diagnostics returned = row_count;
+    remaining := remaining - returned;
+    exit when remaining <= 0;
+  end loop;
+end;
+$$;
+revoke all on function private.search_page(
+  tsquery, uuid, uuid[], uuid[], numeric, numeric, boolean, text, int, int, timestamptz, numeric, uuid, boolean
+) from public;
+grant execute on function private.search_page(
+  tsquery, uuid, uuid[], uuid[], numeric, numeric, boolean, text, int, int, timestamptz, numeric, uuid, boolean
+) to anon, authenticated, service_role;
+
+-- SECURITY DEFINER: ranks approved products, which every role may read, without RLS. Under RLS
+-- Postgres uses neither column statistics nor index conditions for operators that are not
+-- leakproof (@@, numeric and enum comparisons), so the storefront search could use neither its
+-- GIN nor its price indexes; search_products then reads the page's rows under the caller's RLS.
+create function private.search_storefront_page(
+  words tsquery,
+  business uuid,
+  subtree uuid[],
+  categories_matching uuid[],
+  min_price numeric,
+  max_price numeric,
+  in_stock boolean,
+  sort text,
+  page_size int,
+  cursor_tier int,
+  cursor_time timestamptz,
+  cursor_price numeric,
+  cursor_id uuid
+) returns table (id uuid, rank real, cursor text)
+language sql
+stable
+security definer
+-- A page, not the planner's default 1000 rows: the caller's re-read is then an index lookup per row.
+rows 24
+set search_path = ''
+as $$
+  select * from private.search_page(
+    words, business, subtree, categories_matching, min_price, max_price, in_stock, sort, page_size,
+    cursor_tier, cursor_time, cursor_price, cursor_id, false
+  )
+$$;
+revoke all on function private.search_storefront_page(
+  tsquery, uuid, uuid[], uuid[], numeric, numeric, boolean, text, int, int, timestamptz, numeric, uuid
+) from public;
+grant execute on function private.search_storefront_page(
+  tsquery, uuid, uuid[], uuid[], numeric, numeric, boolean, text, int, int, timestamptz, numeric, uuid
+) to anon, authenticated, service_role;
+
 -- ============================================================================
 -- Triggers
 -- ============================================================================
@@ -151,6 +619,27 @@ create trigger set_search_vector before insert or update of name, description, c
   for each row execute function private.set_product_search_vector();
 create trigger refresh_search_vectors after update of name on public.categories
   for each row when (old.name is distinct from new.name) execute function private.refresh_category_search_vectors();
+create trigger send_edited_product_for_review before update of name, description, category_id on public.products
+  for each row
+  when (old.status = 'approved' and new.status = 'approved' and (
+    old.name is distinct from new.name
+    or old.description is distinct from new.description
+    or old.category_id is distinct from new.category_id
+  ))
+  execute function private.send_edited_product_for_review();
+create trigger record_product_creation after insert on public.products
+  for each row execute function private.record_product_status_change();
+create trigger record_product_status_change after update on public.products
+  for each row when (old.status is distinct from new.status) execute function private.record_product_status_change();
+create trigger refuse_deleting_approved_product before delete on public.products
+  for each row execute function private.refuse_deleting_approved_product();
+create trigger send_product_back_for_review after insert or delete on public.product_images
+  for each row execute function private.send_product_back_for_review_after_image_change();
+create trigger send_product_back_for_review_on_update after update on public.product_images
+  for each row
+  when (old.storage_path is distinct from new.storage_path or old."position" is distinct from new."position"
+        or old.alt_text is distinct from new.alt_text)
+  execute function private.send_product_back_for_review_after_image_change();
 create trigger set_updated_at before update on public.categories
   for each row execute function private.set_updated_at();
 create trigger set_updated_at before update on public.products
@@ -230,6 +719,271 @@ create policy "Members can read their business's product history" on public.prod
   for select to authenticated
   using (business_id = any ((select private.business_ids_with_permission('products.read'))::uuid[]));
 
+
+-- Storage: objects of the product-images bucket live at <business_id>/<product_id>/<file>.
+-- `objects.name` is spelled out: inside the subqueries a bare `name` would be the product's.
+create policy "Product writers can upload images of their business's products" on storage.objects
+  for insert to authenticated
+  with check (
+    bucket_id = 'product-images'
+    and array_length(storage.foldername(objects.name), 1) = 2
+    and private.uuid_or_null((storage.foldername(objects.name))[1])
+      = any ((select private.business_ids_with_permission('products.write'))::uuid[])
+    and exists (
+      select 1 from public.products p
+      where p.id = private.uuid_or_null((storage.foldername(objects.name))[2])
+        and p.business_id = private.uuid_or_null((storage.foldername(objects.name))[1])
+    )
+  );
+-- Upserts (replacing an image) need UPDATE as well as INSERT.
+create policy "Product writers can replace images of their business's products" on storage.objects
+  for update to authenticated
+  using (
+    bucket_id = 'product-images'
+    and private.uuid_or_null((storage.foldername(objects.name))[1])
+      = any ((select private.business_ids_with_permission('products.write'))::uuid[])
+  )
+  with check (
+    bucket_id = 'product-images'
+    and array_length(storage.foldername(objects.name), 1) = 2
+    and private.uuid_or_null((storage.foldername(objects.name))[1])
+      = any ((select private.business_ids_with_permission('products.write'))::uuid[])
+    and exists (
+      select 1 from public.products p
+      where p.id = private.uuid_or_null((storage.foldername(objects.name))[2])
+        and p.business_id = private.uuid_or_null((storage.foldername(objects.name))[1])
+    )
+  );
+create policy "Product writers can delete images of their business's products" on storage.objects
+  for delete to authenticated
+  using (
+    bucket_id = 'product-images'
+    and private.uuid_or_null((storage.foldername(objects.name))[1])
+      = any ((select private.business_ids_with_permission('products.write'))::uuid[])
+  );
+create policy "Visitors can read images of approved products" on storage.objects
+  for select to anon
+  using (
+    bucket_id = 'product-images'
+    and exists (
+      select 1 from public.products p
+      where p.id = private.uuid_or_null((storage.foldername(objects.name))[2])
+        and p.business_id = private.uuid_or_null((storage.foldername(objects.name))[1])
+        and p.status = 'approved'
+    )
+  );
+create policy "Users can read images of approved products and members their business's" on storage.objects
+  for select to authenticated
+  using (
+    bucket_id = 'product-images'
+    and (
+      private.uuid_or_null((storage.foldername(objects.name))[1])
+        = any ((select private.business_ids_with_permission('products.read'))::uuid[])
+      or exists (
+        select 1 from public.products p
+        where p.id = private.uuid_or_null((storage.foldername(objects.name))[2])
+          and p.business_id = private.uuid_or_null((storage.foldername(objects.name))[1])
+          and p.status = 'approved'
+      )
+    )
+  );
+
+-- ============================================================================
+-- RPCs
+-- ============================================================================
+
+-- SECURITY DEFINER: moves status and submitted_by, which no API role may update.
+create function public.submit_product(product_id uuid) returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  product public.products := private.lock_product(product_id, 'products.write');
+begin
+  perform private.require_status(product, array['draft', 'rejected']::public.product_status[], 'submitted for approval');
+  update public.products p
+  set status = 'pending_approval', submitted_by = (select auth.uid()), rejection_reason = null
+  where p.id = product.id;
+end;
+$$;
+revoke all on function public.submit_product(uuid) from public;
+grant execute on function public.submit_product(uuid) to authenticated, service_role;
+comment on function public.submit_product(uuid) is 'Sends a draft or rejected product for approval (needs products.write).';
+
+-- SECURITY DEFINER: moves status and the review columns, which no API role may update.
+create function public.approve_product(product_id uuid, note text default null) returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  product public.products := private.lock_product(product_id, 'products.approve');
+  clean_note text := private.require_note(note, 'review note', false);
+begin
+  perform private.require_status(product, array['pending_approval']::public.product_status[], 'approved');
+  perform private.require_separate_reviewer(product);
+  perform set_config('catalogue.status_note', coalesce(clean_note, ''), true);
+  update public.products p
+  set status = 'approved', reviewed_by = (select auth.uid()), reviewed_at = now(), rejection_reason = null
+  where p.id = product.id;
+end;
+$$;
+revoke all on function public.approve_product(uuid, text) from public;
+grant execute on function public.approve_product(uuid, text) to authenticated, service_role;
+comment on function public.approve_product(uuid, text) is 'Approves a pending product, making it visible to customers (needs products.approve; by default not its submitter).';
+
+-- SECURITY DEFINER: moves status and the review columns, which no API role may update.
+create function public.reject_product(product_id uuid, reason text) returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  product public.products := private.lock_product(product_id, 'products.approve');
+  clean_reason text := private.require_note(reason, 'rejection reason', true);
+begin
+  perform private.require_status(product, array['pending_approval']::public.product_status[], 'rejected');
+  perform private.require_separate_reviewer(product);
+  perform set_config('catalogue.status_note', clean_reason, true);
+  update public.products p
+  set status = 'rejected', reviewed_by = (select auth.uid()), reviewed_at = now(), rejection_reason = clean_reason
+  where p.id = product.id;
+end;
+$$;
+revoke all on function public.reject_product(uuid, text) from public;
+grant execute on function public.reject_product(uuid, text) to authenticated, service_role;
+comment on function public.reject_product(uuid, text) is 'Rejects a pending product with a reason the business sees (needs products.approve; by default not its submitter).';
+
+-- SECURITY DEFINER: moves status, which no API role may update.
+create function public.archive_product(product_id uuid) returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  product public.products := private.lock_product(product_id, 'products.write');
+begin
+  perform private.require_status(
+    product, array['draft', 'pending_approval', 'approved', 'rejected']::public.product_status[], 'archived'
+  );
+  update public.products p set status = 'archived' where p.id = product.id;
+end;
+$$;
+revoke all on function public.archive_product(uuid) from public;
+grant execute on function public.archive_product(uuid) to authenticated, service_role;
+comment on function public.archive_product(uuid) is 'Hides a product for good (needs products.write). Archived is final.';
+
+-- Runs with the caller's rights: every row it returns is read under the caller's RLS. The
+-- storefront ranking itself runs in private.search_storefront_page (see there why).
+create function public.search_products(
+  query text default null,
+  business_id uuid default null,
+  category_id uuid default null,
+  min_price numeric default null,
+  max_price numeric default null,
+  in_stock boolean default null,
+  sort text default 'relevance',
+  page_size int default 24,
+  after text default null
+) returns setof public.product_search_result
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  words tsquery;
+  effective_sort text;
+  subtree uuid[];
+  categories_matching uuid[];
+  cursor_payload jsonb;
+  cursor_tier int;
+  cursor_time timestamptz;
+  cursor_price numeric;
+  cursor_id uuid;
+begin
+  if sort is null or sort not in ('relevance', 'newest', 'price_asc', 'price_desc') then
+    raise exception 'sort must be relevance, newest, price_asc or price_desc, not %.', coalesce(sort, 'null')
+      using errcode = '22023';
+  end if;
+  if page_size is null or page_size not between 1 and 100 then
+    raise exception 'page_size must be between 1 and 100, not %.', coalesce(page_size::text, 'null') using errcode = '22023';
+  end if;
+  if char_length(query) > 200 then
+    raise exception 'query has at most 200 characters.' using errcode = '22023';
+  end if;
+  if min_price < 0 or max_price < 0 then
+    raise exception 'Prices cannot be negative.' using errcode = '22023';
+  end if;
+  if min_price > max_price then
+    raise exception 'min_price (%) is above max_price (%).', min_price, max_price using errcode = '22023';
+  end if;
+
+  words := private.search_tsquery(query);
+  -- Without words there is no relevance: newest first.
+  effective_sort := case when sort = 'relevance' and words is null then 'newest' else sort end;
+  if after is not null then
+    cursor_payload := private.decode_search_cursor(after, effective_sort);
+    cursor_tier := (cursor_payload ->> 1)::int;
+    cursor_id := (cursor_payload ->> 3)::uuid;
+    if effective_sort in ('newest', 'relevance') then
+      cursor_time := (cursor_payload ->> 2)::timestamptz;
+    else
+      cursor_price := (cursor_payload ->> 2)::numeric;
+    end if;
+  end if;
+  if search_products.category_id is not null then
+    -- The category and everything below it (UNION stops on a cycle).
+    subtree := array(
+      with recursive tree (id) as (
+        select c.id from public.categories c where c.id = search_products.category_id
+        union
+        select c.id from public.categories c join tree t on c.parent_id = t.id
+      )
+      select tree.id from tree
+    );
+  end if;
+  if words is not null then
+    categories_matching := array(
+      select c.id from public.categories c
+      where to_tsvector('simple'::regconfig, c.name) @@ words
+        and (search_products.business_id is null or c.business_id = search_products.business_id)
+    );
+  end if;
+
+  -- Members searching their own business (with products.read) see it in every status.
+  if search_products.business_id is not null
+     and search_products.business_id = any (private.business_ids_with_permission('products.read')) then
+    return query
+      select p.id, p.business_id, p.category_id, p.name, p.description, p.price, p.currency, p.unit,
+             p.stock_quantity, p.status, p.created_at, p.updated_at, hit.rank, hit.cursor
+      from private.search_page(
+             words, search_products.business_id, subtree, categories_matching, min_price, max_price, in_stock,
+             effective_sort, page_size, cursor_tier, cursor_time, cursor_price, cursor_id, true
+           ) with ordinality as hit
+      join public.products p on p.id = hit.id
+      order by hit.ordinality;
+    return;
+  end if;
+
+  -- The storefront: approved products, re-read under the caller's RLS in the page's order.
+  return query
+    select p.id, p.business_id, p.category_id, p.name, p.description, p.price, p.currency, p.unit,
+           p.stock_quantity, p.status, p.created_at, p.updated_at, hit.rank, hit.cursor
+    from private.search_storefront_page(
+           words, search_products.business_id, subtree, categories_matching, min_price, max_price, in_stock,
+           effective_sort, page_size, cursor_tier, cursor_time, cursor_price, cursor_id
+         ) with ordinality as hit
+    join public.products p on p.id = hit.id and p.status = 'approved'
+    order by hit.ordinality;
+end;
+$$;
+revoke all on function public.search_products(text, uuid, uuid, numeric, numeric, boolean, text, int, text) from public;
+grant execute on function public.search_products(text, uuid, uuid, numeric, numeric, boolean, text, int, text)
+  to anon, authenticated, service_role;
+comment on function public.search_products(text, uuid, uuid, numeric, numeric, boolean, text, int, text) is
+  'Full-text product search with filters, sorting and keyset pagination (pass a row''s cursor as after). See docs/catalogue.md.';
+
 -- ============================================================================
 -- Grants
 -- ============================================================================
@@ -251,4 +1005,13 @@ grant delete on public.product_images to authenticated;
 
 grant select on public.product_status_history to authenticated;
 
-grant all on public.categories, public.products, public.product_images, public.product_status_history to service_role;
+grant update (require_separate_reviewer) on public.businesses to authenticated;
+
+-- service_role gets what the API roles get and more, but not the workflow columns (the
+-- workflow RPCs move them) and not changes to the append-only history.
+grant select, insert, update, delete on public.categories, public.product_images to service_role;
+grant select, delete on public.products to service_role;
+grant insert (business_id, category_id, name, description, price, currency, unit, stock_quantity, created_by)
+  on public.products to service_role;
+grant update (category_id, name, description, price, currency, unit, stock_quantity) on public.products to service_role;
+grant select on public.product_status_history to service_role;
