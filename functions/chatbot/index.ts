@@ -99,20 +99,27 @@ export function createChatbotHandler(deps: ChatbotDeps) {
           values (${businessId}, ${input.visitor?.name ?? null}, ${input.visitor?.email ?? null}, ${input.visitor?.phone ?? null})
           returning id, business_id`;
       }
-      const terms = questionTerms(input.message);
-      const products = terms.length === 0 ? [] : await tx<ProductFact[]>`
-        select id, name, description, price::text as price, currency, unit, stock_quantity
-        from private.assistant_products(${terms}::text[], ${businessId}::uuid, ${PRODUCTS_IN_PROMPT})`;
-      const articles = terms.length === 0 ? [] : await tx<ArticleFact[]>`
-        select id, title, body, language from private.assistant_knowledge(${terms}::text[], ${businessId}::uuid, ${ARTICLES_IN_PROMPT})`;
-      // Answered turns only: a question the model never answered would leave the history lopsided.
-      const history = await tx<Turn[]>`
-        select role, content from (
-          select m.role, m.content, m.created_at from public.chatbot_messages m
-          where m.session_id = ${session.id} and m.error is null
-          order by m.created_at desc limit ${HISTORY_TURNS}
-        ) recent order by created_at`;
-      return { sessionId: session.id, storeName, products, articles, history };
+      // Facts and history in one round trip. Answered turns only: a question the model never
+      // answered would leave the history lopsided.
+      const [grounding] = await tx<{ products: ProductFact[] | null; articles: ArticleFact[] | null; history: Turn[] | null }[]>`
+        with query as (select private.question_tsquery(${questionTerms(input.message)}::text[]) as q)
+        select
+          (select json_agg(p) from query, private.assistant_products(query.q, ${businessId}::uuid, ${PRODUCTS_IN_PROMPT}) p
+           where query.q is not null) as products,
+          (select json_agg(k) from query, private.assistant_knowledge(query.q, ${businessId}::uuid, ${ARTICLES_IN_PROMPT}) k
+           where query.q is not null) as articles,
+          (select json_agg(json_build_object('role', m.role, 'content', m.content) order by m.created_at)
+           from (select m.role, m.content, m.created_at from public.chatbot_messages m
+                 where m.session_id = ${session.id} and m.error is null
+                 order by m.created_at desc limit ${HISTORY_TURNS}) m) as history`;
+      return {
+        sessionId: session.id,
+        storeName,
+        // numeric(12,2) arrives as a JSON number; the prompt shows it with its two decimals.
+        products: (grounding.products ?? []).map((p) => ({ ...p, price: Number(p.price).toFixed(2) })),
+        articles: grounding.articles ?? [],
+        history: grounding.history ?? [],
+      };
     });
   }
 

@@ -97,6 +97,7 @@ $$;
 revoke all on function private.set_knowledge_search_vector() from public;
 
 -- The terms of a question as an OR query: a question rarely contains every word of a product.
+-- Callers compute it once and pass it on (as a parameter it is not re-evaluated per row).
 create function private.question_tsquery(terms text[])
 returns tsquery
 language sql
@@ -113,30 +114,48 @@ grant execute on function private.question_tsquery(text[]) to authenticated;
 -- SECURITY INVOKER (the default) on purpose: the chatbot runs it as the caller, so the products
 -- policies decide what may reach the model; the status filter keeps members' drafts out too.
 -- At most 200 candidates are ranked, which bounds the work whatever the catalogue size.
-create function private.assistant_products(terms text[], business uuid, max_rows int)
+-- PL/pgSQL so that each branch keeps a plan of its own: one store's question walks that store's
+-- products, a marketplace question the search index.
+create function private.assistant_products(query tsquery, business uuid, max_rows int)
 returns table (id uuid, business_id uuid, name text, description text, price numeric, currency text,
                unit text, stock_quantity int)
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select c.id, c.business_id, c.name, left(c.description, 300), c.price, c.currency, c.unit, c.stock_quantity
-  from (
-    select p.*, ts_rank(p.search_vector, q.query) as rank
-    from public.products p, (select private.question_tsquery(terms) as query) q
-    where p.search_vector @@ q.query
-      and p.status = 'approved'
-      and (business is null or p.business_id = business)
-    limit 200
-  ) c
-  order by c.rank desc, c.name
-  limit least(greatest(max_rows, 0), 20)
+begin
+  if business is null then
+    return query
+      select c.id, c.business_id, c.name, left(c.description, 300), c.price, c.currency, c.unit, c.stock_quantity
+      from (
+        select p.id, p.business_id, p.name, p.description, p.price, p.currency, p.unit, p.stock_quantity,
+               ts_rank(p.search_vector, query) as rank
+        from public.products p
+        where p.search_vector @@ query and p.status = 'approved'
+        limit 200
+      ) c
+      order by c.rank desc, c.name
+      limit least(greatest(max_rows, 0), 20);
+  else
+    return query
+      select c.id, c.business_id, c.name, left(c.description, 300), c.price, c.currency, c.unit, c.stock_quantity
+      from (
+        select p.id, p.business_id, p.name, p.description, p.price, p.currency, p.unit, p.stock_quantity,
+               ts_rank(p.search_vector, query) as rank
+        from public.products p
+        where p.business_id = business and p.status = 'approved' and p.search_vector @@ query
+        limit 200
+      ) c
+      order by c.rank desc, c.name
+      limit least(greatest(max_rows, 0), 20);
+  end if;
+end;
 $$;
-revoke all on function private.assistant_products(text[], uuid, int) from public;
-grant execute on function private.assistant_products(text[], uuid, int) to authenticated;
+revoke all on function private.assistant_products(tsquery, uuid, int) from public;
+grant execute on function private.assistant_products(tsquery, uuid, int) to authenticated;
 
 -- SECURITY INVOKER, like assistant_products: marketplace-wide articles plus the store's own.
-create function private.assistant_knowledge(terms text[], business uuid, max_rows int)
+create function private.assistant_knowledge(query tsquery, business uuid, max_rows int)
 returns table (id uuid, title text, body text, language text)
 language sql
 stable
@@ -144,17 +163,17 @@ set search_path = ''
 as $$
   select c.id, c.title, left(c.body, 1200), c.language
   from (
-    select k.*, ts_rank(k.search_vector, q.query) as rank
-    from public.knowledge_articles k, (select private.question_tsquery(terms) as query) q
-    where k.search_vector @@ q.query
+    select k.id, k.title, k.body, k.language, ts_rank(k.search_vector, query) as rank
+    from public.knowledge_articles k
+    where k.search_vector @@ query
       and (k.business_id is null or k.business_id = business)
     limit 200
   ) c
   order by c.rank desc, c.title
   limit least(greatest(max_rows, 0), 10)
 $$;
-revoke all on function private.assistant_knowledge(text[], uuid, int) from public;
-grant execute on function private.assistant_knowledge(text[], uuid, int) to authenticated;
+revoke all on function private.assistant_knowledge(tsquery, uuid, int) from public;
+grant execute on function private.assistant_knowledge(tsquery, uuid, int) to authenticated;
 
 -- Counts one message against the user's minute and day windows, atomically: the counter rows
 -- are locked by the upsert, so concurrent requests queue and none slips past the limit.
