@@ -235,24 +235,34 @@ export function createChatbotHandler(deps: ChatbotDeps) {
   function streamReply(sessionId: string, sources: Source[], chunks: AsyncIterable<RawResponse>, messageId: string): Response {
     const body = new ReadableStream<Uint8Array>({
       async start(controller) {
-        controller.enqueue(sseEvent('session', { session_id: sessionId, sources }));
+        let open = true;
+        // A client that goes away must not stop the reply from being read to the end and stored.
+        const send = (event: string, data: unknown) => {
+          if (!open) return;
+          try {
+            controller.enqueue(sseEvent(event, data));
+          } catch {
+            open = false;
+          }
+        };
+        send('session', { session_id: sessionId, sources });
         const received: RawResponse[] = [];
         try {
           for await (const chunk of chunks) {
             received.push(chunk);
             const text = textOf(chunk);
-            if (text) controller.enqueue(sseEvent('delta', { text }));
+            if (text) send('delta', { text });
           }
           const reply = readReply(received);
           const text = await storeReply(sessionId, reply);
-          controller.enqueue(sseEvent('done', { session_id: sessionId, reply: text, sources, finish_reason: reply.finishReason }));
+          send('done', { session_id: sessionId, reply: text, sources, finish_reason: reply.finishReason });
         } catch (error) {
           await recordError(messageId, error).catch(() => {});
           const failure = failureResponse(error, sessionId);
           log({ level: 'error', event: 'stream_failed', message: (error as Error)?.message });
-          controller.enqueue(sseEvent('error', { code: failure.code, message: failure.message, session_id: sessionId }));
+          send('error', { code: failure.code, message: failure.message, session_id: sessionId });
         }
-        controller.close();
+        if (open) controller.close();
       },
     });
     return new Response(body, {

@@ -83,7 +83,8 @@ describe('answers grounded on what the caller may see', () => {
     expect(answer.body.data!.sources).toContainEqual({ type: 'product', id: ids.approved, title: 'Tumbili maize flour' });
     expect(answer.body.data!.sources).toContainEqual({ type: 'knowledge', id: ids.article, title: 'Storing Tumbili maize' });
     const [request] = gemini.requests;
-    expect(request).toMatchObject({ model: 'gemini-2.5-flash', stream: false, apiKey: 'test-gemini-key' });
+    // The SDK's default API version for the Gemini API is v1 (GEMINI_API_VERSION changes it).
+    expect(request).toMatchObject({ version: 'v1', model: 'gemini-2.5-flash', stream: false, apiKey: 'test-gemini-key' });
     const instruction = request.body.systemInstruction!.parts[0].text!;
     expect(instruction).toContain('Answer only from the facts');
     expect(instruction).toContain('- Tumbili maize flour: 135.00 KES per kg; in stock (40 kg). Sifted maize flour, 2 kg packs.');
@@ -282,6 +283,19 @@ describe('streaming', () => {
     expect(gemini.requests.map((r) => r.stream)).toEqual([true, true]);
     const stored = await messagesOf(sessionId);
     expect(stored[1]).toMatchObject({ role: 'assistant', content: 'Tumbili maize flour is KES 135 per kg and in stock.', finish_reason: 'STOP' });
+  });
+
+  it('a safety block mid-stream ends with the polite refusal, stored with its finish reason', async () => {
+    const user = await createCustomer('stream-unsafe');
+    gemini.script({ blocked: 'candidate', reason: 'PROHIBITED_CONTENT' });
+    const response = await functions.call('chatbot', {
+      method: 'POST', jwt: user.jwt, headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ message: 'Something the filters block' }),
+    });
+    const events = parseSse(await response.text());
+    expect(events.at(-1)).toMatchObject({ event: 'done', data: { reply: REFUSAL, finish_reason: 'PROHIBITED_CONTENT' } });
+    const stored = await messagesOf((events[0].data as { session_id: string }).session_id);
+    expect(stored[1]).toMatchObject({ role: 'assistant', content: REFUSAL, finish_reason: 'PROHIBITED_CONTENT' });
   });
 
   it('a stream that breaks off ends with an error event and the question kept with the error', async () => {
