@@ -99,14 +99,18 @@ export function createChatbotHandler(deps: ChatbotDeps) {
           values (${businessId}, ${input.visitor?.name ?? null}, ${input.visitor?.email ?? null}, ${input.visitor?.phone ?? null})
           returning id, business_id`;
       }
-      // Facts and history in one round trip. Answered turns only: a question the model never
+      // Facts (best first) and history in one round trip. Answered turns only: a question the model never
       // answered would leave the history lopsided.
       const [grounding] = await tx<{ products: ProductFact[] | null; articles: ArticleFact[] | null; history: Turn[] | null }[]>`
         with query as (select private.question_tsquery(${questionTerms(input.message)}::text[]) as q)
         select
-          (select json_agg(p) from query, private.assistant_products(query.q, ${businessId}::uuid, ${PRODUCTS_IN_PROMPT}) p
+          (select json_agg(json_build_object('id', p.id, 'name', p.name, 'description', p.description,
+                                             'price', p.price::text, 'currency', p.currency, 'unit', p.unit,
+                                             'stock_quantity', p.stock_quantity) order by p.ordinality)
+           from query, private.assistant_products(query.q, ${businessId}::uuid, ${PRODUCTS_IN_PROMPT}) with ordinality p
            where query.q is not null) as products,
-          (select json_agg(k) from query, private.assistant_knowledge(query.q, ${businessId}::uuid, ${ARTICLES_IN_PROMPT}) k
+          (select json_agg(json_build_object('id', k.id, 'title', k.title, 'body', k.body, 'language', k.language) order by k.ordinality)
+           from query, private.assistant_knowledge(query.q, ${businessId}::uuid, ${ARTICLES_IN_PROMPT}) with ordinality k
            where query.q is not null) as articles,
           (select json_agg(json_build_object('role', m.role, 'content', m.content) order by m.created_at)
            from (select m.role, m.content, m.created_at from public.chatbot_messages m
@@ -115,8 +119,7 @@ export function createChatbotHandler(deps: ChatbotDeps) {
       return {
         sessionId: session.id,
         storeName,
-        // numeric(12,2) arrives as a JSON number; the prompt shows it with its two decimals.
-        products: (grounding.products ?? []).map((p) => ({ ...p, price: Number(p.price).toFixed(2) })),
+        products: grounding.products ?? [],
         articles: grounding.articles ?? [],
         history: grounding.history ?? [],
       };
