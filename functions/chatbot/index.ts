@@ -29,7 +29,7 @@ export interface ChatbotConfig {
 }
 
 export const DEFAULT_CONFIG: ChatbotConfig = {
-  model: 'gemini-2.5-flash',
+  model: 'gemini-3.5-flash',
   perMinute: 20,
   perDay: 200,
   timeoutMs: 20_000,

@@ -213,8 +213,10 @@ begin
     return greatest(1, ceil(extract(epoch from (minute_start + interval '1 minute' - at)))::int);
   end if;
 
-  -- Old windows are of no further use; the user's rows are few, the primary key finds them.
-  delete from private.chatbot_usage where user_id = target and window_start < day_start - interval '1 day';
+  -- Past windows are of no further use: each user keeps at most their current two rows.
+  delete from private.chatbot_usage
+  where user_id = target
+    and ((window_kind = 'minute' and window_start < minute_start) or (window_kind = 'day' and window_start < day_start));
   return 0;
 end;
 $$;

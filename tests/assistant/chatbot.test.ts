@@ -84,7 +84,7 @@ describe('answers grounded on what the caller may see', () => {
     expect(answer.body.data!.sources).toContainEqual({ type: 'knowledge', id: ids.article, title: 'Storing Tumbili maize' });
     const [request] = gemini.requests;
     // The SDK's default API version for the Gemini API is v1 (GEMINI_API_VERSION changes it).
-    expect(request).toMatchObject({ version: 'v1', model: 'gemini-2.5-flash', stream: false, apiKey: 'test-gemini-key' });
+    expect(request).toMatchObject({ version: 'v1', model: 'gemini-3.5-flash', stream: false, apiKey: 'test-gemini-key' });
     const instruction = request.body.systemInstruction!.parts[0].text!;
     expect(instruction).toContain('Answer only from the facts');
     expect(instruction).toContain('- Tumbili maize flour: 135.00 KES per kg; in stock (40 kg). Sifted maize flour, 2 kg packs.');
@@ -96,7 +96,7 @@ describe('answers grounded on what the caller may see', () => {
     expect(row).toEqual({ user_id: visitor.id, business_id: shop.id, visitor_name: 'Juma' });
     expect(await messagesOf(session)).toEqual([
       { role: 'user', content: 'How much is Tumbili maize flour?', model: null, input_tokens: null, output_tokens: null, finish_reason: null, error: null },
-      { role: 'assistant', content: 'Tumbili maize flour costs KES 135 per kg.', model: 'gemini-2.5-flash', input_tokens: 321, output_tokens: 12, finish_reason: 'STOP', error: null },
+      { role: 'assistant', content: 'Tumbili maize flour costs KES 135 per kg.', model: 'gemini-3.5-flash', input_tokens: 321, output_tokens: 12, finish_reason: 'STOP', error: null },
     ]);
   });
 

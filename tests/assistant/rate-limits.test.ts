@@ -73,8 +73,12 @@ describe('private.take_chatbot_quota', () => {
     expect(await take('2026-11-24T10:01:00Z')).toBe(0);
     expect(await take('2026-11-24T10:02:00Z')).toBe(14 * 3600 - 120);
     expect(await take('2026-11-25T00:00:00Z')).toBe(0);
-    const rows = await superuser()`select window_kind, window_start, used from private.chatbot_usage where user_id = ${user.id} and window_kind = 'day' order by window_start`;
-    expect(rows.map((r) => r.used)).toEqual([3, 1]);
+    // Past windows are gone: only the current minute and day remain.
+    const rows = await superuser()`select window_kind, window_start, used from private.chatbot_usage where user_id = ${user.id} order by window_kind`;
+    expect(rows).toEqual([
+      { window_kind: 'day', window_start: new Date('2026-11-25T00:00:00Z'), used: 1 },
+      { window_kind: 'minute', window_start: new Date('2026-11-25T00:00:00Z'), used: 1 },
+    ]);
   });
 
   it('holds under real concurrent connections', async () => {
