@@ -1,4 +1,4 @@
-// The assistant's tables × every actor × select/insert/update/delete, through PostgREST-faithful
+// The assistant's tables (the private rate-limit counters included) × every actor × select/insert/update/delete, through PostgREST-faithful
 // requests. Writes run with `Prefer: tx=rollback`, so each case sees the same data.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { superuser } from '../support/db.ts';
@@ -25,6 +25,7 @@ beforeAll(async () => {
     insert into public.knowledge_articles (title, body) values ('Matrix article', 'For everyone.') returning id`;
   [{ id: businessArticleId }] = await sql`
     insert into public.knowledge_articles (business_id, title, body) values (${business.id}, 'Store article', 'Ours.') returning id`;
+  await sql`select private.take_chatbot_quota(${customer.id}, now(), 20, 200)`;
 });
 
 const onlyServiceRole = outcomes(['serviceRole'], { users: 'denied', anon: 'denied' });
@@ -118,6 +119,18 @@ const cases: MatrixCase[] = [
     run: (tx) => tx`delete from public.knowledge_articles where id = ${businessArticleId} returning id`,
     expected: outcomes(['admin', 'serviceRole'], { users: 'filtered', anon: 'denied' }),
   },
+  // private.chatbot_usage: the rate-limit counters, touched only by the function's own connection.
+  ...(['select', 'insert', 'update', 'delete'] as const).map((operation): MatrixCase => ({
+    table: 'private.chatbot_usage', operation,
+    run: (tx) => ({
+      select: () => tx`select used from private.chatbot_usage where user_id = ${world.customer.id}`,
+      insert: () => tx`insert into private.chatbot_usage (user_id, window_kind, window_start, used)
+                       values (${world.customer.id}, 'day', '2026-01-01', 0) returning used`,
+      update: () => tx`update private.chatbot_usage set used = 0 where user_id = ${world.customer.id} returning used`,
+      delete: () => tx`delete from private.chatbot_usage where user_id = ${world.customer.id} returning used`,
+    })[operation](),
+    expected: outcomes([], { users: 'denied', anon: 'denied' }),
+  })),
 ];
 
 describe.each(cases)('$table $operation', (matrixCase) => {
