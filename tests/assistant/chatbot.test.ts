@@ -253,6 +253,16 @@ describe('bad requests', () => {
     expect(await superuser()`select 1 from public.chatbot_sessions where user_id = ${user.id}`).toHaveLength(0);
   });
 
+  it('only POST is answered (and CORS preflights, before any token)', async () => {
+    const user = await createCustomer('wrong-method');
+    const get = await functions.call('chatbot', { method: 'GET', jwt: user.jwt });
+    expect(get.status).toBe(405);
+    expect(await get.json()).toMatchObject({ status: 'error', code: 'METHOD_NOT_ALLOWED' });
+    const preflight = await functions.call('chatbot', { method: 'OPTIONS' });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+  });
+
   it('the anon key alone is refused: visitors chat under an anonymous sign-in', async () => {
     const answer = await chat((await apiKeys()).anonKey, { message: 'hi' });
     expect(answer.status).toBe(401);
