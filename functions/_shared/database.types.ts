@@ -192,6 +192,99 @@ export type Database = {
           },
         ];
       };
+      'chatbot_messages': {
+        Row: {
+          'content': string;
+          'created_at': string;
+          'error': string | null;
+          'finish_reason': string | null;
+          'id': string;
+          'input_tokens': number | null;
+          'model': string | null;
+          'output_tokens': number | null;
+          'role': Database['public']['Enums']['chatbot_message_role'];
+          'session_id': string;
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'content': string;
+          'created_at'?: string;
+          'error'?: string | null;
+          'finish_reason'?: string | null;
+          'id'?: string;
+          'input_tokens'?: number | null;
+          'model'?: string | null;
+          'output_tokens'?: number | null;
+          'role': Database['public']['Enums']['chatbot_message_role'];
+          'session_id': string;
+          'updated_at'?: string;
+        };
+        Update: {
+          'content'?: string;
+          'created_at'?: string;
+          'error'?: string | null;
+          'finish_reason'?: string | null;
+          'id'?: string;
+          'input_tokens'?: number | null;
+          'model'?: string | null;
+          'output_tokens'?: number | null;
+          'role'?: Database['public']['Enums']['chatbot_message_role'];
+          'session_id'?: string;
+          'updated_at'?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'chatbot_messages_session_id_fkey';
+            columns: ['session_id'];
+            isOneToOne: false;
+            referencedRelation: 'chatbot_sessions';
+            referencedColumns: ['id'];
+          },
+        ];
+      };
+      'chatbot_sessions': {
+        Row: {
+          'business_id': string | null;
+          'created_at': string;
+          'id': string;
+          'updated_at': string;
+          'user_id': string;
+          'visitor_email': string | null;
+          'visitor_name': string | null;
+          'visitor_phone': string | null;
+        };
+        ComputedFields: never;
+        Insert: {
+          'business_id'?: string | null;
+          'created_at'?: string;
+          'id'?: string;
+          'updated_at'?: string;
+          'user_id'?: string;
+          'visitor_email'?: string | null;
+          'visitor_name'?: string | null;
+          'visitor_phone'?: string | null;
+        };
+        Update: {
+          'business_id'?: string | null;
+          'created_at'?: string;
+          'id'?: string;
+          'updated_at'?: string;
+          'user_id'?: string;
+          'visitor_email'?: string | null;
+          'visitor_name'?: string | null;
+          'visitor_phone'?: string | null;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'chatbot_sessions_business_id_fkey';
+            columns: ['business_id'];
+            isOneToOne: false;
+            referencedRelation: 'businesses';
+            referencedColumns: ['id'];
+          },
+        ];
+      };
       'checkouts': {
         Row: {
           'cart_hash': string;
@@ -342,6 +435,51 @@ export type Database = {
         Relationships: [
           {
             foreignKeyName: 'invitations_business_id_fkey';
+            columns: ['business_id'];
+            isOneToOne: false;
+            referencedRelation: 'businesses';
+            referencedColumns: ['id'];
+          },
+        ];
+      };
+      'knowledge_articles': {
+        Row: {
+          'body': string;
+          'business_id': string | null;
+          'created_at': string;
+          'id': string;
+          'language': string;
+          'search_vector': unknown;
+          'tags': (string)[];
+          'title': string;
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'body': string;
+          'business_id'?: string | null;
+          'created_at'?: string;
+          'id'?: string;
+          'language'?: string;
+          'search_vector'?: unknown;
+          'tags'?: (string)[];
+          'title': string;
+          'updated_at'?: string;
+        };
+        Update: {
+          'body'?: string;
+          'business_id'?: string | null;
+          'created_at'?: string;
+          'id'?: string;
+          'language'?: string;
+          'search_vector'?: unknown;
+          'tags'?: (string)[];
+          'title'?: string;
+          'updated_at'?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'knowledge_articles_business_id_fkey';
             columns: ['business_id'];
             isOneToOne: false;
             referencedRelation: 'businesses';
@@ -1012,6 +1150,7 @@ export type Database = {
         | 'members.manage'
         | 'business.manage';
       'business_role': 'admin' | 'approver' | 'editor' | 'viewer';
+      'chatbot_message_role': 'user' | 'assistant';
       'checkout_status': 'pending_payment' | 'paid' | 'cancelled';
       'export_job_status': 'running' | 'succeeded' | 'failed';
       'notification_kind':
@@ -1177,6 +1316,7 @@ export const Constants = {
         'business.manage',
       ],
       'business_role': ['admin', 'approver', 'editor', 'viewer'],
+      'chatbot_message_role': ['user', 'assistant'],
       'checkout_status': ['pending_payment', 'paid', 'cancelled'],
       'export_job_status': ['running', 'succeeded', 'failed'],
       'notification_kind': [
