@@ -56,9 +56,9 @@ begin
   -- Skips the notification triggers (an e-mail per order) and foreign-key checks: the rows
   -- below are consistent by construction.
   set local session_replication_role = replica;
-  insert into public.checkouts (id, user_id, idempotency_key, request_hash, payment_method, total, currency,
+  insert into public.checkouts (id, user_id, idempotency_key, request_hash, cart_hash, payment_method, total, currency,
                                 shipping_address, status, created_at, updated_at)
-  select bench.export_order_id(o), bench.export_customer_id(1 + o % 1000), 'bench-order-' || o, 'bench', 'manual', 0, 'KES',
+  select bench.export_order_id(o), bench.export_customer_id(1 + o % 1000), 'bench-order-' || o, 'bench', 'bench', 'manual', 0, 'KES',
          '{"line1":"1 Bench Road","city":"Nakuru","country":"KE"}', 'paid',
          timestamptz '2025-01-01' + make_interval(mins => o), timestamptz '2025-01-01' + make_interval(mins => o)
   from generate_series(first_order, last_order) o;
