@@ -1,5 +1,6 @@
 // Multi-step side effects as a list of named steps, each next to its undo: when a step fails,
-// the undos of the steps already done run in reverse order and the failure is rethrown.
+// its own undo runs (it may have half happened; it gets the state the step started from), then
+// the undos of the steps already done in reverse order, and the failure is rethrown.
 // Every step and undo must be safe to run twice (a retried request runs them again).
 
 export interface Step<State> {
@@ -27,7 +28,7 @@ export async function runSteps<State>(
       done.push({ step, state });
     } catch (cause) {
       const undoErrors: Array<{ step: string; error: unknown }> = [];
-      for (const { step: finished, state: after } of done.reverse()) {
+      for (const { step: finished, state: after } of [{ step, state }, ...done.reverse()]) {
         if (!finished.undo) continue;
         try {
           await finished.undo(after);

@@ -14,10 +14,10 @@ import { success } from '../_shared/envelope.ts';
 import { HttpError } from '../_shared/errors.ts';
 import { handle, serve } from '../_shared/http.ts';
 import { jsonLogger, type Logger } from '../_shared/log.ts';
+import { runSteps } from '../_shared/steps.ts';
 import { csvStream } from './csv.ts';
 import { type ExportFilters, exportFileName, parseExportQuery } from './filters.ts';
 import { countLinesUpTo, CSV_HEADER, exportLines, lineCells } from './lines.ts';
-import { runSteps } from './steps.ts';
 import { type ExportStorage, storageClient } from './storage.ts';
 
 type ExportJob = Database['public']['Tables']['export_jobs']['Row'];
@@ -78,7 +78,7 @@ export function createOrdersExportHandler(deps: OrdersExportDeps) {
     const path = `${job.business_id}/${job.id}.csv`;
     let lines = 0;
     try {
-      await runSteps([
+      await runSteps<void>([
         {
           name: 'write the file to the exports bucket',
           run: () => storage.upload(path, csvStream(CSV_HEADER, exportLines(db, claims, filters, config.pageSize), lineCells, (n) => (lines = n)), 'text/csv'),
@@ -92,7 +92,7 @@ export function createOrdersExportHandler(deps: OrdersExportDeps) {
                      where id = ${job.id}`;
           },
         },
-      ]);
+      ], undefined, log);
       log({ event: 'export_job_succeeded', job_id: job.id, lines });
     } catch (error) {
       log({ level: 'error', event: 'export_job_failed', job_id: job.id, error: String((error as Error)?.message ?? error) });

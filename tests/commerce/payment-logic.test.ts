@@ -2,7 +2,6 @@
 // the step runner's undo order.
 import { describe, expect, it } from 'vitest';
 import { sessionParams, toMinorUnits } from '../../functions/_shared/payments.ts';
-import { runSteps, StepFailed } from '../../functions/_shared/steps.ts';
 import { checkStripeSignature, parseSignatureHeader, signStripePayload } from '../../functions/payment-webhook/stripe-signature.ts';
 
 describe('Stripe signature', () => {
@@ -56,35 +55,5 @@ describe('amounts for Stripe', () => {
     expect(params).toMatchObject({ mode: 'payment', client_reference_id: 'c1', expires_at: 1_800_000_000 + 1800 });
     expect((params.line_items as Array<{ price_data: { unit_amount: number; currency: string } }>).map((l) => l.price_data))
       .toMatchObject([{ unit_amount: 2050, currency: 'kes' }, { unit_amount: 1000, currency: 'kes' }]);
-  });
-});
-
-describe('runSteps', () => {
-  it('runs the undos of finished steps in reverse when a step fails, then rethrows', async () => {
-    const trail: string[] = [];
-    const step = (name: string, fail = false) => ({
-      name,
-      run: (state: number) => {
-        if (fail) return Promise.reject(new Error(`${name} broke`));
-        trail.push(`run ${name}`);
-        return Promise.resolve(state + 1);
-      },
-      undo: (state: number) => Promise.resolve(void trail.push(`undo ${name} at ${state}`)),
-    });
-    const failure = await runSteps([step('a'), step('b'), step('c', true)], 0).catch((e) => e);
-    expect(failure).toBeInstanceOf(StepFailed);
-    expect(failure.step).toBe('c');
-    expect(trail).toEqual(['run a', 'run b', 'undo b at 2', 'undo a at 1']);
-  });
-
-  it('keeps undoing when an undo fails and reports it', async () => {
-    const trail: string[] = [];
-    const failure = await runSteps<number>([
-      { name: 'a', run: (s) => Promise.resolve(s), undo: () => Promise.resolve(void trail.push('undo a')) },
-      { name: 'b', run: (s) => Promise.resolve(s), undo: () => Promise.reject(new Error('undo b broke')) },
-      { name: 'c', run: () => Promise.reject(new Error('c broke')) },
-    ], 0).then(() => null, (e: StepFailed) => e);
-    expect(trail).toEqual(['undo a']);
-    expect(failure?.undoErrors.map((u) => u.step)).toEqual(['b']);
   });
 });

@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { csvCell, csvRow, csvStream } from '../../functions/orders-export/csv.ts';
 import { exportFileName, parseExportQuery } from '../../functions/orders-export/filters.ts';
 import { keysetPages } from '../../functions/orders-export/pages.ts';
-import { runSteps } from '../../functions/orders-export/steps.ts';
 
 describe('csvCell', () => {
   it.each([
@@ -155,18 +154,5 @@ describe('exportFileName', () => {
   it('keeps only safe characters from the slug', () => {
     const filters = { businessId: 'b', from: null, to: null, status: null, orderId: null };
     expect(exportFileName('a"b;c', filters, new Date('2026-11-24T00:00:00Z'))).toBe('orders-abc-2026-11-24.csv');
-  });
-});
-
-describe('runSteps', () => {
-  it('undoes the failing step, then the finished ones in reverse order', async () => {
-    const log: string[] = [];
-    const step = (name: string, fail = false) => ({
-      name,
-      run: () => (log.push(`run ${name}`), fail ? Promise.reject(new Error('boom')) : Promise.resolve()),
-      undo: () => (log.push(`undo ${name}`), Promise.resolve()),
-    });
-    await expect(runSteps([step('a'), step('b'), step('c', true), step('d')])).rejects.toThrow('c failed: boom');
-    expect(log).toEqual(['run a', 'run b', 'run c', 'undo c', 'undo b', 'undo a']);
   });
 });
