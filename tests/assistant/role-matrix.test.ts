@@ -1,9 +1,9 @@
 // The assistant's tables (the private rate-limit counters included) × every actor × select/insert/update/delete, through PostgREST-faithful
 // requests. Writes run with `Prefer: tx=rollback`, so each case sees the same data.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll } from 'vitest';
 import { superuser } from '../support/db.ts';
 import { createBusiness, createCustomer } from '../support/fixtures.ts';
-import { ACTORS, outcomes, runAs, type MatrixCase, type World } from '../support/matrix.ts';
+import { ACTORS, describeMatrix, type MatrixCase, outcomes, type World } from '../support/matrix.ts';
 
 let world: World;
 let sessionId: string;
@@ -133,8 +133,4 @@ const cases: MatrixCase[] = [
   })),
 ];
 
-describe.each(cases)('$table $operation', (matrixCase) => {
-  it.each(ACTORS)('%s', async (actor) => {
-    expect(await runAs(actor, world, matrixCase)).toBe(matrixCase.expected[actor]);
-  });
-});
+describeMatrix(cases, () => world);

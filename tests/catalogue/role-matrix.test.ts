@@ -1,9 +1,9 @@
 // Every catalogue table × every actor × select/insert/update/delete, through PostgREST-faithful
 // requests. Writes run with `Prefer: tx=rollback`, so each case sees the same data.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll } from 'vitest';
 import { superuser } from '../support/db.ts';
 import { createBusiness, createCustomer } from '../support/fixtures.ts';
-import { ACTORS, outcomes, runAs, type MatrixCase, type World } from '../support/matrix.ts';
+import { ACTORS, describeMatrix, type MatrixCase, outcomes, type World } from '../support/matrix.ts';
 import { createCategory, createProduct, rpc } from './catalogue-fixtures.ts';
 
 let world: World;
@@ -140,8 +140,4 @@ const cases: MatrixCase[] = [
   },
 ];
 
-describe.each(cases)('$table $operation', (matrixCase) => {
-  it.each(ACTORS)('%s', async (actor) => {
-    expect(await runAs(actor, world, matrixCase)).toBe(matrixCase.expected[actor]);
-  });
-});
+describeMatrix(cases, () => world);

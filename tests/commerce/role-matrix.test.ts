@@ -2,10 +2,10 @@
 // requests (writes roll back, so each case sees the same data). Clients write only their own
 // cart lines; everything else is read-only to them and written by the functions and RPCs.
 import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll } from 'vitest';
 import { superuser } from '../support/db.ts';
 import { createBusiness, createCustomer } from '../support/fixtures.ts';
-import { ACTORS, type Actor, type MatrixCase, outcomes, runAs, type World } from '../support/matrix.ts';
+import { type Actor, describeMatrix, type MatrixCase, outcomes, type World } from '../support/matrix.ts';
 import { createUser } from '../support/users.ts';
 import { addToCart, createProduct, placeCheckout } from './fixtures.ts';
 
@@ -166,8 +166,4 @@ beforeAll(async () => {
   [{ id: historyId }] = await superuser()`select id from public.order_status_history where order_id = ${orderId}`;
 });
 
-describe.each(cases)('$table $operation', (matrixCase) => {
-  it.each(ACTORS)('%s', async (actor) => {
-    expect(await runAs(actor, world, matrixCase)).toBe(matrixCase.expected[actor]);
-  });
-});
+describeMatrix(cases, () => world);

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { superuser } from '../support/db.ts';
 import { createBusiness, createCustomer } from '../support/fixtures.ts';
-import { ACTORS, outcomes, runAs, type MatrixCase, type World } from '../support/matrix.ts';
+import { describeMatrix, type MatrixCase, outcomes, type World } from '../support/matrix.ts';
 
 let world: World;
 let jobId: string;
@@ -43,11 +43,7 @@ const cases: MatrixCase[] = [
   },
 ];
 
-describe.each(cases)('$table $operation', (matrixCase) => {
-  it.each(ACTORS)('%s', async (actor) => {
-    expect(await runAs(actor, world, matrixCase)).toBe(matrixCase.expected[actor]);
-  });
-});
+describeMatrix(cases, () => world);
 
 describe('exports bucket', () => {
   it('is private and has no storage policy: only the service key reaches its objects', async () => {

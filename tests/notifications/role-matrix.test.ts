@@ -1,8 +1,8 @@
 // notifications × every actor × select/insert/update/delete: the outbox is reachable only
 // with the service role key. Writes run with `Prefer: tx=rollback`.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll } from 'vitest';
 import { createBusiness, createCustomer } from '../support/fixtures.ts';
-import { ACTORS, outcomes, runAs, type MatrixCase, type World } from '../support/matrix.ts';
+import { describeMatrix, type MatrixCase, outcomes, type World } from '../support/matrix.ts';
 import { queueMessages } from './fixtures.ts';
 
 let world: World;
@@ -43,8 +43,4 @@ const cases: MatrixCase[] = [
   },
 ];
 
-describe.each(cases)('$table $operation', (matrixCase) => {
-  it.each(ACTORS)('%s', async (actor) => {
-    expect(await runAs(actor, world, matrixCase)).toBe(matrixCase.expected[actor]);
-  });
-});
+describeMatrix(cases, () => world);

@@ -1,6 +1,7 @@
 // Table-driven role matrices: every actor runs every case through the PostgREST-faithful
 // helpers and the outcome is classified as PostgREST clients would see it.
 import type postgres from 'postgres';
+import { describe, expect, it } from 'vitest';
 import { asAnon, asServiceRole, asUser, type Tx } from './postgrest.ts';
 import type { BusinessFixture } from './fixtures.ts';
 import type { TestUser } from './users.ts';
@@ -57,4 +58,13 @@ export async function runAs(actor: Actor, world: World, matrixCase: MatrixCase):
     throw new Error(`${actor} ${matrixCase.operation} ${matrixCase.table}: unexpected ${result.error.code} ${result.error.message}`);
   }
   return result.data.length > 0 ? 'allowed' : 'filtered';
+}
+
+/** One test per case and actor: each actor's outcome must be the one the case expects. */
+export function describeMatrix(cases: MatrixCase[], world: () => World): void {
+  describe.each(cases)('$table $operation', (matrixCase) => {
+    it.each(ACTORS)('%s', async (actor) => {
+      expect(await runAs(actor, world(), matrixCase)).toBe(matrixCase.expected[actor]);
+    });
+  });
 }

@@ -1,10 +1,10 @@
 // Every tenancy table × every role × select/insert/update/delete, through PostgREST-faithful
 // requests. Writes run with `Prefer: tx=rollback`, so each case sees the same data.
 import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll } from 'vitest';
 import { superuser } from '../support/db.ts';
 import { createBusiness, createCustomer } from '../support/fixtures.ts';
-import { ACTORS, outcomes, runAs, type MatrixCase, type World } from '../support/matrix.ts';
+import { ACTORS, describeMatrix, type MatrixCase, outcomes, type World } from '../support/matrix.ts';
 import { asUser } from '../support/postgrest.ts';
 import { createUser, uniqueEmail } from '../support/users.ts';
 
@@ -141,8 +141,4 @@ const cases: MatrixCase[] = [
   },
 ];
 
-describe.each(cases)('$table $operation', (matrixCase) => {
-  it.each(ACTORS)('%s', async (actor) => {
-    expect(await runAs(actor, world, matrixCase)).toBe(matrixCase.expected[actor]);
-  });
-});
+describeMatrix(cases, () => world);
