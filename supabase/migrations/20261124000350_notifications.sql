@@ -258,10 +258,11 @@ revoke all on function private.queue_invitation_created() from public;
 create trigger queue_invitation_created after insert on public.invitations
   for each row execute function private.queue_invitation_created();
 
--- The database webhook: asks send-notifications to deliver what a statement queued, after
--- commit (net.http_post is sent by its worker only once the transaction commits).
--- SECURITY DEFINER: reads the functions URL and service key from Vault, which only postgres reads.
-create function private.request_notification_delivery(ids uuid[]) returns bigint
+-- Calls an edge function after commit (net.http_post is sent by its worker only once the
+-- transaction commits), with the functions URL and the service key from Vault, so that no URL
+-- or key is written in a migration. Skips with a warning when Vault has neither.
+-- SECURITY DEFINER: reads Vault, which only postgres reads.
+create function private.call_function(path text, body jsonb, timeout_milliseconds int) returns bigint
 language plpgsql
 security definer
 set search_path = ''
@@ -273,16 +274,30 @@ begin
   select s.decrypted_secret into base_url from vault.decrypted_secrets s where s.name = 'functions_base_url';
   select s.decrypted_secret into service_key from vault.decrypted_secrets s where s.name = 'service_role_key';
   if base_url is null or service_key is null then
-    raise warning 'notifications: Vault secrets functions_base_url and service_role_key are not set; the periodic sweep will deliver instead';
+    raise warning 'Vault secrets functions_base_url and service_role_key are not set: % was not called', path;
     return null;
   end if;
   return net.http_post(
-    url := rtrim(base_url, '/') || '/send-notifications',
-    body := case when ids is null then '{}'::jsonb else jsonb_build_object('ids', to_jsonb(ids)) end,
+    url := rtrim(base_url, '/') || '/' || path,
+    body := body,
     headers := jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || service_key),
-    timeout_milliseconds := 30000
+    timeout_milliseconds := timeout_milliseconds
   );
 end;
+$$;
+revoke all on function private.call_function(text, jsonb, int) from public;
+
+-- The database webhook: asks send-notifications to deliver what a statement queued (the
+-- periodic sweep delivers instead when Vault is not set up).
+create function private.request_notification_delivery(ids uuid[]) returns bigint
+language sql
+set search_path = ''
+as $$
+  select private.call_function(
+    'send-notifications',
+    case when ids is null then '{}'::jsonb else jsonb_build_object('ids', to_jsonb(ids)) end,
+    30000
+  )
 $$;
 revoke all on function private.request_notification_delivery(uuid[]) from public;
 comment on function private.request_notification_delivery(uuid[]) is

@@ -72,29 +72,11 @@ create policy "Exporters read their business's export jobs" on public.export_job
 -- RPCs (private: called by the orders-export function and the scheduler)
 -- ============================================================================
 -- The cleanup: asks orders-export to remove expired files through the Storage API.
--- SECURITY DEFINER: reads the functions URL and service key from Vault, which only postgres reads.
 create function private.request_export_cleanup() returns bigint
-language plpgsql
-security definer
+language sql
 set search_path = ''
 as $$
-declare
-  base_url text;
-  service_key text;
-begin
-  select s.decrypted_secret into base_url from vault.decrypted_secrets s where s.name = 'functions_base_url';
-  select s.decrypted_secret into service_key from vault.decrypted_secrets s where s.name = 'service_role_key';
-  if base_url is null or service_key is null then
-    raise warning 'exports: Vault secrets functions_base_url and service_role_key are not set; expired export files are not removed';
-    return null;
-  end if;
-  return net.http_post(
-    url := rtrim(base_url, '/') || '/orders-export/cleanup',
-    body := '{}'::jsonb,
-    headers := jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || service_key),
-    timeout_milliseconds := 60000
-  );
-end;
+  select private.call_function('orders-export/cleanup', '{}'::jsonb, 60000)
 $$;
 revoke all on function private.request_export_cleanup() from public;
 
