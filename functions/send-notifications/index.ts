@@ -14,7 +14,8 @@ import { type EmailSender, resendSender } from './resend.ts';
 export interface SendNotificationsDeps {
   db: Sql;
   verify: TokenVerifier;
-  send: EmailSender;
+  /** Null when no Resend key is configured: messages then stay queued, untouched. */
+  send: EmailSender | null;
   config: DeliveryConfig;
   random?: () => number;
   log?: Logger;
@@ -38,6 +39,9 @@ export function createSendNotificationsHandler({ db, verify, send, config, rando
       }
     }
     const { ids } = requestBody.parse(parsed);
+    if (!send) {
+      throw new HttpError(503, 'NOTIFICATIONS_NOT_CONFIGURED', 'E-mail delivery is not configured (RESEND_API_KEY); messages stay queued until it is.');
+    }
     const report = await deliverDue(db, send, config, log, { ids, random });
     return success(report, `Claimed ${report.claimed}: ${report.sent} sent, ${report.retrying} to retry, ${report.dead} dead.`);
   });
@@ -65,15 +69,18 @@ export function configFromEnv(): DeliveryConfig {
 }
 
 if (import.meta.main) {
+  const apiKey = Deno.env.get('RESEND_API_KEY');
   serve(createSendNotificationsHandler({
     db: connectDatabase(),
     verify: jwksVerifier(Deno.env.get('SUPABASE_JWKS') ?? '{"keys":[]}'),
-    send: resendSender({
-      apiBase: Deno.env.get('RESEND_API_BASE') ?? 'https://api.resend.com',
-      apiKey: Deno.env.get('RESEND_API_KEY') ?? '',
-      from: Deno.env.get('NOTIFICATIONS_FROM') ?? 'Sokoni <notifications@sokoni.example>',
-      timeoutMs: numberFromEnv('RESEND_TIMEOUT_MS', 10000, 100, 60000),
-    }),
+    send: apiKey
+      ? resendSender({
+        apiBase: Deno.env.get('RESEND_API_BASE') ?? 'https://api.resend.com',
+        apiKey,
+        from: Deno.env.get('NOTIFICATIONS_FROM') ?? 'Sokoni <notifications@sokoni.example>',
+        timeoutMs: numberFromEnv('RESEND_TIMEOUT_MS', 10000, 100, 60000),
+      })
+      : null,
     config: configFromEnv(),
   }));
 }

@@ -247,3 +247,22 @@ describe('two senders at once', () => {
     }
   });
 });
+
+describe('without a Resend key', () => {
+  it('answers 503 NOTIFICATIONS_NOT_CONFIGURED and leaves every message queued', async () => {
+    const unconfigured = await startFunctions({ RESEND_API_BASE: resend.url, RESEND_API_KEY: '' });
+    try {
+      const recipient = uniqueEmail('waiting');
+      const ids = await queueMessages(1, recipient);
+      const res = await unconfigured.call('send-notifications', {
+        method: 'POST', jwt: serviceRoleKey, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids }),
+      });
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ status: 'error', code: 'NOTIFICATIONS_NOT_CONFIGURED' });
+      expect((await notificationsById(ids))[0]).toMatchObject({ status: 'pending', attempts: 0 });
+      expect(deliveredTo(recipient)).toHaveLength(0);
+    } finally {
+      await unconfigured.stop();
+    }
+  });
+});
