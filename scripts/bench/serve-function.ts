@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ROOT } from '../lib/local-platform.ts';
+import { DENO, denoRunArgs, WORKER_MEMORY_LIMIT_MB } from '../lib/functions-server.ts';
 import { freePort, waitForPort } from '../lib/ports.ts';
 
 export interface ServedFunction {
@@ -14,13 +15,17 @@ export interface ServedFunction {
   stop(): Promise<void>;
 }
 
-/** `v8Flags` (comma-separated, as DENO_V8_FLAGS takes them) e.g. caps the heap like a memory-limited isolate. */
-export async function serveFunction(name: string, env: Record<string, string>, v8Flags?: string): Promise<ServedFunction> {
+/** `memoryLimitMb`: the worker's heap limit as the local stack sets it, or null for V8's own sizing. */
+export async function serveFunction(
+  name: string,
+  env: Record<string, string>,
+  memoryLimitMb: number | null = WORKER_MEMORY_LIMIT_MB,
+): Promise<ServedFunction> {
   const port = await freePort();
   const child = spawn(
-    path.join(ROOT, 'node_modules', '.bin', 'deno'),
-    ['run', '--quiet', '--no-prompt', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', path.join(ROOT, 'functions', name, 'index.ts')],
-    { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port), DENO_NO_UPDATE_CHECK: '1', ...(v8Flags ? { DENO_V8_FLAGS: v8Flags } : {}) }, stdio: ['ignore', 'ignore', 'inherit'] },
+    DENO,
+    denoRunArgs(path.join(ROOT, 'functions', name, 'index.ts'), memoryLimitMb),
+    { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port), DENO_NO_UPDATE_CHECK: '1' }, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   let dead = false;

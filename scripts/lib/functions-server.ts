@@ -10,7 +10,23 @@ import { JWT_SECRET, ROOT } from './local-platform.ts';
 import { freePort, waitForPort } from './ports.ts';
 import { functionConfigs, type FunctionConfig } from './project-config.ts';
 
-const DENO = path.join(ROOT, 'node_modules', '.bin', 'deno');
+export const DENO = path.join(ROOT, 'node_modules', '.bin', 'deno');
+
+/**
+ * Hosted functions run in isolates limited to 256 MB (supabase/cli
+ * internal/functions/serve/templates/main.ts `memoryLimitMb`; docs guides/functions/limits).
+ * The same V8 heap limit here makes garbage collection behave as it does there.
+ */
+export const WORKER_MEMORY_LIMIT_MB = 256;
+
+/** `deno run` as the local stack runs a function; `memoryLimitMb: null` leaves V8's own sizing. */
+export function denoRunArgs(entrypoint: string, memoryLimitMb: number | null = WORKER_MEMORY_LIMIT_MB): string[] {
+  return [
+    'run', '--quiet', '--no-prompt',
+    ...(memoryLimitMb === null ? [] : [`--v8-flags=--max-heap-size=${memoryLimitMb}`]),
+    '--allow-net', '--allow-env', '--allow-read', '--allow-sys', entrypoint,
+  ];
+}
 const secretKey = new TextEncoder().encode(JWT_SECRET);
 
 export interface FunctionsServerOptions {
@@ -38,7 +54,7 @@ async function startWorker(config: FunctionConfig, env: Record<string, string>, 
   const port = await freePort();
   const child = spawn(
     DENO,
-    ['run', '--quiet', '--no-prompt', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', config.entrypoint],
+    denoRunArgs(config.entrypoint),
     {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port), DENO_NO_UPDATE_CHECK: '1' },
