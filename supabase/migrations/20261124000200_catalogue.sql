@@ -372,22 +372,27 @@ revoke all on function private.require_separate_reviewer(public.products) from p
 -- matching entry before intersecting, too slow for common prefixes at 1M products.
 -- The words go through the same `simple` parser as the indexed text; null when there are none.
 create function private.search_tsquery(query text) returns tsquery
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-  select string_agg(
-           '''' || replace(replace(w.lexeme, '\', '\\'), '''', '''''') || ''''
-             || case when w.last_position = w.final_position then ':*' else '' end,
-           ' & ' order by w.last_position
-         )::tsquery
-  from (
-    select t.lexeme, t.last_position, max(t.last_position) over () as final_position
+begin
+  -- PL/pgSQL keeps this plan per connection; a SQL function with SET is planned on every call.
+  return (
+    select string_agg(
+             '''' || replace(replace(w.lexeme, '\', '\\'), '''', '''''') || ''''
+               || case when w.last_position = w.final_position then ':*' else '' end,
+             ' & ' order by w.last_position
+           )::tsquery
     from (
-      select v.lexeme, (select max(position) from unnest(v.positions) as position) as last_position
-      from unnest(to_tsvector('simple'::regconfig, coalesce(query, ''))) as v
-    ) as t
-  ) as w
+      select t.lexeme, t.last_position, max(t.last_position) over () as final_position
+      from (
+        select v.lexeme, (select max(position) from unnest(v.positions) as position) as last_position
+        from unnest(to_tsvector('simple'::regconfig, coalesce(query, ''))) as v
+      ) as t
+    ) as w
+  );
+end;
 $$;
 revoke all on function private.search_tsquery(text) from public;
 grant execute on function private.search_tsquery(text) to anon, authenticated, service_role;
