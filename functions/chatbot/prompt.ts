@@ -1,5 +1,6 @@
 // The prompt: a system instruction holding the rules and the facts the caller may see, the
 // recent turns that fit the token budget, and the question. Pure, so the budget is testable.
+import type { Database } from '../_shared/database.types.ts';
 
 export interface ProductFact {
   id: string;
@@ -19,7 +20,7 @@ export interface ArticleFact {
 }
 
 export interface Turn {
-  role: 'user' | 'assistant';
+  role: Database['public']['Enums']['chatbot_message_role'];
   content: string;
 }
 

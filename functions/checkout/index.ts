@@ -5,6 +5,7 @@
 //   recordPayment   (last: nothing after it can fail)
 import { type Caller, callerOf, jwksVerifier, requireUser, type TokenVerifier } from '../_shared/auth.ts';
 import { connectDatabase, type Sql } from '../_shared/database.ts';
+import type { Database } from '../_shared/database.types.ts';
 import { success } from '../_shared/envelope.ts';
 import { HttpError } from '../_shared/errors.ts';
 import { handle, serve } from '../_shared/http.ts';
@@ -14,14 +15,17 @@ import { runSteps, StepFailed } from '../_shared/steps.ts';
 import { stripeCheckoutSessions } from '../_shared/stripe.ts';
 import { type CheckoutBody, parseCheckoutBody, parseIdempotencyKey } from './request.ts';
 
+type Enums = Database['public']['Enums'];
+
+/** What private.place_checkout returns. */
 export interface CheckoutResult {
   checkout_id: string;
-  status: 'pending_payment' | 'paid' | 'cancelled';
+  status: Enums['checkout_status'];
   /** JSON numbers with two decimals (numeric(12, 2) in the database). */
   total: number;
   currency: string;
-  orders: Array<{ id: string; business_id: string; total: number; status: string }>;
-  payment: { id: string; provider: 'manual' | 'stripe'; status: string; provider_ref?: string; redirect_url?: string };
+  orders: Array<{ id: string; business_id: string; total: number; status: Enums['order_status'] }>;
+  payment: { id: string; provider: 'manual' | 'stripe'; status: Enums['payment_status']; provider_ref?: string; redirect_url?: string };
   replayed: boolean;
 }
 
