@@ -727,18 +727,31 @@ create policy "Members can read their business's product history" on public.prod
 
 -- Storage: objects of the product-images bucket live at <business_id>/<product_id>/<file>.
 -- `objects.name` is spelled out: inside the subqueries a bare `name` would be the product's.
+
+-- Where an upload may go: <business_id>/<product_id>/<file> with the business among
+-- `business_ids` (the policy's init plan) and the product one of that business's, as the
+-- caller's RLS lets them see it.
+create function private.is_product_image_path(object_name text, business_ids uuid[]) returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select array_length(storage.foldername(object_name), 1) = 2
+     and private.uuid_or_null((storage.foldername(object_name))[1]) = any (business_ids)
+     and exists (
+       select 1 from public.products p
+       where p.id = private.uuid_or_null((storage.foldername(object_name))[2])
+         and p.business_id = private.uuid_or_null((storage.foldername(object_name))[1])
+     )
+$$;
+revoke all on function private.is_product_image_path(text, uuid[]) from public;
+grant execute on function private.is_product_image_path(text, uuid[]) to authenticated;
+
 create policy "Product writers can upload images of their business's products" on storage.objects
   for insert to authenticated
   with check (
     bucket_id = 'product-images'
-    and array_length(storage.foldername(objects.name), 1) = 2
-    and private.uuid_or_null((storage.foldername(objects.name))[1])
-      = any ((select private.business_ids_with_permission('products.write'))::uuid[])
-    and exists (
-      select 1 from public.products p
-      where p.id = private.uuid_or_null((storage.foldername(objects.name))[2])
-        and p.business_id = private.uuid_or_null((storage.foldername(objects.name))[1])
-    )
+    and private.is_product_image_path(objects.name, (select private.business_ids_with_permission('products.write'))::uuid[])
   );
 -- Upserts (replacing an image) need UPDATE as well as INSERT.
 create policy "Product writers can replace images of their business's products" on storage.objects
@@ -750,14 +763,7 @@ create policy "Product writers can replace images of their business's products" 
   )
   with check (
     bucket_id = 'product-images'
-    and array_length(storage.foldername(objects.name), 1) = 2
-    and private.uuid_or_null((storage.foldername(objects.name))[1])
-      = any ((select private.business_ids_with_permission('products.write'))::uuid[])
-    and exists (
-      select 1 from public.products p
-      where p.id = private.uuid_or_null((storage.foldername(objects.name))[2])
-        and p.business_id = private.uuid_or_null((storage.foldername(objects.name))[1])
-    )
+    and private.is_product_image_path(objects.name, (select private.business_ids_with_permission('products.write'))::uuid[])
   );
 create policy "Product writers can delete images of their business's products" on storage.objects
   for delete to authenticated
