@@ -27,8 +27,16 @@ export function handle(log: Logger, handler: Handler): Handler {
   };
 }
 
-/** Deno.serve on hosted Supabase; locally the stack assigns each function a PORT. */
+/**
+ * Deno.serve on hosted Supabase. Locally the stack sets PORT (0: any free port) and learns the
+ * port from the first line the function prints, so no other process can take it in between.
+ */
 export function serve(handler: Handler): void {
   const port = Deno.env.get('PORT');
-  Deno.serve(port ? { port: Number(port), hostname: '127.0.0.1', onListen: () => {} } : {}, handler);
+  Deno.serve(
+    port
+      ? { port: Number(port), hostname: '127.0.0.1', onListen: ({ port }) => console.log(JSON.stringify({ event: 'listening', port })) }
+      : {},
+    handler,
+  );
 }

@@ -1,11 +1,9 @@
 // Serves one edge function in its own Deno process, as the local stack does, so that a
 // benchmark can call it directly and read that process's memory from /proc.
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { startWorker, WORKER_MEMORY_LIMIT_MB } from '../lib/functions-server.ts';
 import { ROOT } from '../lib/local-platform.ts';
-import { DENO, denoRunArgs, WORKER_MEMORY_LIMIT_MB } from '../lib/functions-server.ts';
-import { freePort, waitForPort } from '../lib/ports.ts';
 
 export interface ServedFunction {
   url: string;
@@ -21,27 +19,20 @@ export async function serveFunction(
   env: Record<string, string>,
   memoryLimitMb: number | null = WORKER_MEMORY_LIMIT_MB,
 ): Promise<ServedFunction> {
-  const port = await freePort();
-  const child = spawn(
-    DENO,
-    denoRunArgs(path.join(ROOT, 'functions', name, 'index.ts'), memoryLimitMb),
-    { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port), DENO_NO_UPDATE_CHECK: '1' }, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  let dead = false;
-  void exited.then(() => (dead = true));
-  await waitForPort(port, 30_000, () => dead);
+  const entrypoint = path.join(ROOT, 'functions', name, 'index.ts');
+  // The function's per-request log lines would drown the benchmark's table; failures show in its answers.
+  const worker = await startWorker({ name, verifyJwt: false, entrypoint }, env, () => {}, memoryLimitMb);
   return {
-    url: `http://127.0.0.1:${port}/${name}`,
-    pid: child.pid!,
+    url: `http://127.0.0.1:${worker.port}/${name}`,
+    pid: worker.child.pid!,
     async memory() {
-      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+      const status = await readFile(`/proc/${worker.child.pid}/status`, 'utf8');
       const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
       return { peakMiB: kib('VmHWM') / 1024, currentMiB: kib('VmRSS') / 1024 };
     },
     async stop() {
-      child.kill('SIGTERM');
-      await exited;
+      worker.child.kill('SIGTERM');
+      await worker.exited;
     },
   };
 }

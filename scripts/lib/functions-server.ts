@@ -7,10 +7,9 @@ import http from 'node:http';
 import path from 'node:path';
 import { jwtVerify } from 'jose';
 import { JWT_SECRET, ROOT } from './local-platform.ts';
-import { freePort, waitForPort } from './ports.ts';
 import { functionConfigs, type FunctionConfig } from './project-config.ts';
 
-export const DENO = path.join(ROOT, 'node_modules', '.bin', 'deno');
+const DENO = path.join(ROOT, 'node_modules', '.bin', 'deno');
 
 /**
  * Hosted functions run in isolates limited to 256 MB (supabase/cli
@@ -20,7 +19,7 @@ export const DENO = path.join(ROOT, 'node_modules', '.bin', 'deno');
 export const WORKER_MEMORY_LIMIT_MB = 256;
 
 /** `deno run` as the local stack runs a function; `memoryLimitMb: null` leaves V8's own sizing. */
-export function denoRunArgs(entrypoint: string, memoryLimitMb: number | null = WORKER_MEMORY_LIMIT_MB): string[] {
+function denoRunArgs(entrypoint: string, memoryLimitMb: number | null = WORKER_MEMORY_LIMIT_MB): string[] {
   return [
     'run', '--quiet', '--no-prompt',
     ...(memoryLimitMb === null ? [] : [`--v8-flags=--max-heap-size=${memoryLimitMb}`]),
@@ -43,40 +42,62 @@ export interface FunctionsServer {
   stop(): Promise<void>;
 }
 
-interface Worker {
+export interface Worker {
   config: FunctionConfig;
   port: number;
   child: ChildProcess;
   exited: Promise<void>;
 }
 
-async function startWorker(config: FunctionConfig, env: Record<string, string>, log: (line: string) => void): Promise<Worker> {
-  const port = await freePort();
+const STARTUP_MS = 30_000;
+
+/**
+ * Starts one function in its own Deno process on a port it picks itself (PORT=0) and reports
+ * (functions/_shared/http.ts): a port chosen here could be taken by another process before
+ * Deno binds it, and a probe would then find the wrong server answering.
+ */
+export async function startWorker(
+  config: FunctionConfig,
+  env: Record<string, string>,
+  log: (line: string) => void,
+  memoryLimitMb: number | null = WORKER_MEMORY_LIMIT_MB,
+): Promise<Worker> {
   const child = spawn(
     DENO,
-    denoRunArgs(config.entrypoint),
+    denoRunArgs(config.entrypoint, memoryLimitMb),
     {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port), DENO_NO_UPDATE_CHECK: '1' },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: '0', DENO_NO_UPDATE_CHECK: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  let dead = false;
   let output = '';
-  const exited = new Promise<void>((resolve) => child.on('exit', () => ((dead = true), resolve())));
-  for (const stream of [child.stdout!, child.stderr!]) {
-    stream.on('data', (chunk: Buffer) => {
-      output = (output + chunk).slice(-4000);
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) log(`[${config.name}] ${line}`);
-    });
-  }
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const listening = new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`it did not listen within ${STARTUP_MS} ms`)), STARTUP_MS);
+    void exited.then(() => (clearTimeout(timer), reject(new Error('it exited'))));
+    for (const stream of [child.stdout!, child.stderr!]) {
+      stream.on('data', (chunk: Buffer) => {
+        output = (output + chunk).slice(-4000);
+        for (const line of chunk.toString('utf8').split('\n')) {
+          if (!line.trim()) continue;
+          const announced = /^\{"event":"listening","port":(\d+)\}$/.exec(line.trim());
+          if (announced) {
+            clearTimeout(timer);
+            resolve(Number(announced[1]));
+          } else {
+            log(`[${config.name}] ${line}`);
+          }
+        }
+      });
+    }
+  });
   try {
-    await waitForPort(port, 30_000, () => dead);
+    return { config, port: await listening, child, exited };
   } catch (error) {
     child.kill('SIGKILL');
     throw new Error(`function ${config.name} did not start: ${(error as Error).message}\n${output}`);
   }
-  return { config, port, child, exited };
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown): void {

@@ -29,22 +29,3 @@ export function freePort(): Promise<number> {
     });
   });
 }
-
-/** Polls until something accepts TCP connections on the port. */
-export async function waitForPort(port: number, timeoutMs: number, isDead: () => boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (isDead()) throw new Error(`the process meant to listen on port ${port} exited`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`nothing listened on port ${port} within ${timeoutMs} ms`);
-}
