@@ -1,13 +1,26 @@
 // The functions' database connection: SUPABASE_DB_URL, the `postgres` role, as on Supabase.
 import postgres from 'postgres';
+import { MessageSocket } from './postgres-socket.ts';
 
 export type Sql = postgres.Sql;
 
+const CONNECT_TIMEOUT_SECONDS = 5;
+
 export function connectDatabase(url = Deno.env.get('SUPABASE_DB_URL')): Sql {
   if (!url) throw new Error('SUPABASE_DB_URL is not set');
+  const sslmode = new URL(url).searchParams.get('sslmode');
+  // Plain TCP reads through a reused buffer (postgres-socket.ts); TLS keeps postgres.js's own.
+  const plain = sslmode === null || sslmode === 'disable';
+  const socket = async ({ host, port }: { host: string[]; port: number[] }) => {
+    // postgres.js times the connection only once it has the socket.
+    const conn = await Deno.connect({ hostname: host[0], port: port[0], signal: AbortSignal.timeout(CONNECT_TIMEOUT_SECONDS * 1000) });
+    conn.setNoDelay(true);
+    return new MessageSocket(conn);
+  };
   return postgres(url, {
+    ...(plain ? { socket } : {}), // not in postgres.js's option types, though documented
     max: 5,
-    connect_timeout: 5,
+    connect_timeout: CONNECT_TIMEOUT_SECONDS,
     idle_timeout: 20,
     // The edge runtime reaches Postgres through a pooler in transaction mode.
     prepare: false,

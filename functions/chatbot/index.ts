@@ -5,7 +5,7 @@ import { asCaller } from '../_shared/caller-transaction.ts';
 import { corsHeaders } from '../_shared/cors.ts';
 import { connectDatabase, type Sql } from '../_shared/database.ts';
 import { success } from '../_shared/envelope.ts';
-import { HttpError } from '../_shared/errors.ts';
+import { HttpError, parseInput } from '../_shared/errors.ts';
 import { handle, serve } from '../_shared/http.ts';
 import { jsonLogger, type Logger } from '../_shared/log.ts';
 import { createGeminiClient } from './gemini.ts';
@@ -178,7 +178,7 @@ export function createChatbotHandler(deps: ChatbotDeps) {
     } catch {
       throw new HttpError(400, 'INVALID_JSON', 'Send a JSON body: {"message": "…"}.');
     }
-    const input = chatRequestSchema.parse(body);
+    const input = parseInput(chatRequestSchema, body);
     if (!model) {
       throw new HttpError(503, 'ASSISTANT_NOT_CONFIGURED', 'The assistant is not configured on this project (no Gemini API key).');
     }

@@ -1,7 +1,7 @@
 // What a checkout request may contain. Prices and items are not part of it: they come from
 // the cart and the database, and unknown fields (a client-sent price) are dropped.
 import { z } from 'zod';
-import { HttpError } from '../_shared/errors.ts';
+import { HttpError, parseInput } from '../_shared/errors.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -41,5 +41,5 @@ export async function parseCheckoutBody(req: Request): Promise<CheckoutBody> {
   } catch {
     throw new HttpError(400, 'INVALID_JSON', 'The body must be a JSON object.');
   }
-  return checkoutBodySchema.parse(json);
+  return parseInput(checkoutBodySchema, json);
 }

@@ -22,41 +22,60 @@ export function csvRow(values: readonly CsvValue[]): string {
   return values.map(csvCell).join(',') + CRLF;
 }
 
+/** Text gathered into UTF-8 chunks of about 64 KiB: fewer, larger writes. */
+class Chunks {
+  #text = '';
+  #ready: Uint8Array[] = [];
+  readonly #encoder = new TextEncoder();
+
+  write(text: string): void {
+    this.#text += text;
+    if (this.#text.length >= 65536) this.#flush();
+  }
+
+  /** Every chunk written so far, the last partial one included. */
+  take(): Uint8Array[] {
+    this.#flush();
+    const ready = this.#ready;
+    this.#ready = [];
+    return ready;
+  }
+
+  #flush(): void {
+    if (this.#text) this.#ready.push(this.#encoder.encode(this.#text));
+    this.#text = '';
+  }
+}
+
 /**
- * A byte stream of the BOM, the header row and one row per item, pulled as the reader asks
- * (so a slow client holds back the database reads instead of filling memory).
+ * A byte stream of the BOM, the header row and one row per item. `batches` writes rows through
+ * the function it is given and yields after each batch (a page); a batch is read only when the
+ * reader has taken the previous one, so a slow client holds back the database reads instead of
+ * filling memory.
  */
 export function csvStream<T>(
   header: readonly string[],
-  rows: AsyncIterable<T>,
+  batches: (writeRow: (row: T) => void) => AsyncIterator<unknown>,
   toCells: (row: T) => readonly CsvValue[],
   onDone?: (rowCount: number) => void,
 ): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  const iterator = rows[Symbol.asyncIterator]();
+  const chunks = new Chunks();
   let count = 0;
+  const iterator = batches((row) => {
+    count++;
+    chunks.write(csvRow(toCells(row)));
+  });
+  chunks.write(UTF8_BOM + csvRow(header));
   let started = false;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      if (!started) {
-        started = true;
-        controller.enqueue(encoder.encode(UTF8_BOM + csvRow(header)));
-        return;
+      const done = started ? (await iterator.next()).done : false;
+      started = true;
+      for (const chunk of chunks.take()) controller.enqueue(chunk);
+      if (done) {
+        controller.close();
+        onDone?.(count);
       }
-      // Batches rows into one chunk of roughly 64 KiB: fewer, larger writes.
-      let chunk = '';
-      while (chunk.length < 65536) {
-        const next = await iterator.next();
-        if (next.done) {
-          if (chunk) controller.enqueue(encoder.encode(chunk));
-          controller.close();
-          onDone?.(count);
-          return;
-        }
-        count++;
-        chunk += csvRow(toCells(next.value));
-      }
-      controller.enqueue(encoder.encode(chunk));
     },
     async cancel() {
       await iterator.return?.();

@@ -3,21 +3,21 @@
 // larger ones (above EXPORT_INLINE_MAX_LINES) run as a job that writes the file to the private
 // `exports` bucket: 202 with the job, then GET ?job_id= for its state and a signed URL.
 // POST /functions/v1/orders-export/cleanup (service role, scheduled) removes files older
-// than 7 days.
-import { z } from 'zod';
+// than 7 days. A job still running after EXPORT_JOB_TIMEOUT_SECONDS is marked failed: its
+// function instance ended (hosted functions stop after at most 400 s), so it never will finish.
 import { type Caller, callerOf, type Claims, jwksVerifier, requireServiceRole, requireUser, type TokenVerifier } from '../_shared/auth.ts';
 import { asCaller } from '../_shared/caller-transaction.ts';
 import { corsHeaders } from '../_shared/cors.ts';
 import { connectDatabase, type Sql } from '../_shared/database.ts';
 import type { Database } from '../_shared/database.types.ts';
 import { success } from '../_shared/envelope.ts';
-import { HttpError } from '../_shared/errors.ts';
+import { HttpError, invalidInput } from '../_shared/errors.ts';
 import { handle, serve } from '../_shared/http.ts';
 import { jsonLogger, type Logger } from '../_shared/log.ts';
 import { runSteps } from '../_shared/steps.ts';
 import { csvStream } from './csv.ts';
-import { type ExportFilters, exportFileName, parseExportQuery } from './filters.ts';
-import { countLinesUpTo, CSV_HEADER, exportLines, lineCells } from './lines.ts';
+import { type ExportFilters, exportFileName, isUuid, parseExportQuery } from './filters.ts';
+import { countLinesUpTo, CSV_HEADER, exportPages, lineCells } from './lines.ts';
 import { type ExportStorage, storageClient } from './storage.ts';
 
 type ExportJob = Database['public']['Tables']['export_jobs']['Row'];
@@ -27,6 +27,8 @@ export interface OrdersExportConfig {
   /** Exports with more lines than this run as a job. */
   inlineMaxLines: number;
   signedUrlSeconds: number;
+  /** A job running longer than this has died with its instance. */
+  jobTimeoutSeconds: number;
 }
 
 export interface OrdersExportDeps {
@@ -39,8 +41,6 @@ export interface OrdersExportDeps {
   background?: (work: Promise<unknown>) => void;
   log?: Logger;
 }
-
-const jobQuery = z.object({ job_id: z.uuid('job_id must be a UUID.') }).strict();
 
 export function createOrdersExportHandler(deps: OrdersExportDeps) {
   const { db, verify, storage, config, now = () => new Date(), background = () => {}, log = jsonLogger('orders-export') } = deps;
@@ -81,7 +81,7 @@ export function createOrdersExportHandler(deps: OrdersExportDeps) {
       await runSteps<void>([
         {
           name: 'write the file to the exports bucket',
-          run: () => storage.upload(path, csvStream(CSV_HEADER, exportLines(db, claims, filters, config.pageSize), lineCells, (n) => (lines = n)), 'text/csv'),
+          run: () => storage.upload(path, csvStream(CSV_HEADER, (writeLine) => exportPages(db, claims, filters, config.pageSize, writeLine), lineCells, (n) => (lines = n)), 'text/csv'),
           undo: () => storage.remove([path]),
         },
         {
@@ -101,8 +101,23 @@ export function createOrdersExportHandler(deps: OrdersExportDeps) {
     }
   }
 
+  /** Marks jobs that outlived any function instance failed: all of them, or just `jobId`. */
+  async function failStaleJobs(jobId: string | null = null): Promise<number> {
+    const startedBefore = new Date(now().getTime() - config.jobTimeoutSeconds * 1000);
+    const failed = await db`
+      update public.export_jobs
+      set status = 'failed', completed_at = now(),
+          error = 'The export stopped before it finished (its function instance ended); export again.'
+      where status = 'running' and created_at < ${startedBefore} and (${jobId}::uuid is null or id = ${jobId}::uuid)`;
+    return failed.count;
+  }
+
   async function jobStatus(caller: Caller, params: URLSearchParams): Promise<Response> {
-    const { job_id } = jobQuery.parse(Object.fromEntries(params));
+    const job_id = params.get('job_id')!;
+    if ([...params.keys()].length !== 1 || !isUuid(job_id)) {
+      throw invalidInput([{ path: 'job_id', message: 'Give job_id alone, as a UUID.' }]);
+    }
+    await failStaleJobs(job_id);
     // Read as the caller: only orders.export holders of the job's business see it.
     const [job] = await asCaller(db, caller.claims, (tx) => tx<ExportJob[]>`
       select * from public.export_jobs where id = ${job_id}`, { readOnly: true });
@@ -133,7 +148,7 @@ export function createOrdersExportHandler(deps: OrdersExportDeps) {
     const fileName = exportFileName(slug, filters, now());
     const lineCount = await countLinesUpTo(db, caller.claims, filters, config.inlineMaxLines);
     if (lineCount > config.inlineMaxLines) return startJob(caller, filters, fileName, lineCount);
-    const body = csvStream(CSV_HEADER, exportLines(db, caller.claims, filters, config.pageSize), lineCells);
+    const body = csvStream(CSV_HEADER, (writeLine) => exportPages(db, caller.claims, filters, config.pageSize, writeLine), lineCells);
     return new Response(body, {
       status: 200,
       headers: {
@@ -154,7 +169,8 @@ export function createOrdersExportHandler(deps: OrdersExportDeps) {
     // Removing a file that is already gone succeeds, so a cleanup cut short is simply rerun.
     await storage.remove(expired.map((job) => job.storage_path));
     await db`update public.export_jobs set file_removed_at = now() where id = any(${expired.map((job) => job.id)}::uuid[])`;
-    return success({ removed: expired.length }, `Removed ${expired.length} expired export files.`);
+    const stale = await failStaleJobs();
+    return success({ removed: expired.length, stale_jobs_failed: stale }, `Removed ${expired.length} expired export files; ${stale} stale jobs marked failed.`);
   }
 
   return handle(log, (req) => {
@@ -189,6 +205,7 @@ if (import.meta.main) {
       pageSize: numberFromEnv('EXPORT_PAGE_SIZE', 1000, 1, 10000),
       inlineMaxLines: numberFromEnv('EXPORT_INLINE_MAX_LINES', 100000, 0, 100_000_000),
       signedUrlSeconds: numberFromEnv('EXPORT_SIGNED_URL_SECONDS', 3600, 60, 7 * 86400),
+      jobTimeoutSeconds: numberFromEnv('EXPORT_JOB_TIMEOUT_SECONDS', 900, 60, 86400),
     },
     // Locally the process stays up; on Supabase the runtime keeps the job alive past the response.
     background: (work) => runtime?.waitUntil(work),

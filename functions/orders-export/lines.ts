@@ -1,12 +1,12 @@
 // The export's rows: one per order line with its order's columns, read as the caller (RLS
-// applies) in keyset pages, newest orders first. Each page is its own short read-only
-// transaction, so a slow download never holds a transaction open.
+// applies) in keyset pages, newest orders first, each row handed on as it arrives. Each page is
+// its own short read-only transaction, so a slow download never holds a transaction open.
 import type { Claims } from '../_shared/auth.ts';
 import { asCaller } from '../_shared/caller-transaction.ts';
 import type { Sql } from '../_shared/database.ts';
 import type { CsvValue } from './csv.ts';
 import type { ExportFilters } from './filters.ts';
-import { keysetPages } from './pages.ts';
+import { keysetPages, type PageReader } from './pages.ts';
 
 export interface ExportLine {
   /** The order's created_at as Postgres prints it: exact to the microsecond, for the cursor. */
@@ -48,15 +48,15 @@ interface Cursor {
   lineId: string;
 }
 
-function readPage(db: Sql, claims: Claims, filters: ExportFilters) {
-  return (after: Cursor | null, limit: number) => {
+function readPage(db: Sql, claims: Claims, filters: ExportFilters): PageReader<ExportLine, Cursor> {
+  return async (after, limit, onRow) => {
     const at = after?.createdAt ?? null;
     const orderId = after?.orderId ?? null;
     const lineId = after?.lineId ?? null;
     // Orders first (an index range scan from the cursor), then each order's lines: the LIMITs
     // keep both as nested index scans, whatever the OR in the order_items policy costs the
     // planner's estimates. At most `limit` orders can fill a page of `limit` lines.
-    return asCaller(db, claims, (tx) => tx<ExportLine[]>`
+    await asCaller(db, claims, (tx) => tx<ExportLine[]>`
       select o.created_at::text as order_created_at,
              to_char(o.created_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') as order_date_utc,
              o.id as order_id, o.status::text as order_status, o.customer_id, o.currency,
@@ -84,15 +84,23 @@ function readPage(db: Sql, claims: Claims, filters: ExportFilters) {
         limit ${limit}
       ) i
       order by o.created_at desc, o.id, i.id
-      limit ${limit}`, { readOnly: true });
+      limit ${limit}`.forEach(onRow), { readOnly: true });
   };
 }
 
-export function exportLines(db: Sql, claims: Claims, filters: ExportFilters, pageSize: number): AsyncGenerator<ExportLine> {
+/** The export's lines page by page, each given to `onLine`; yields after every page. */
+export function exportPages(
+  db: Sql,
+  claims: Claims,
+  filters: ExportFilters,
+  pageSize: number,
+  onLine: (line: ExportLine) => void,
+): AsyncGenerator<number, void, undefined> {
   return keysetPages(
     readPage(db, claims, filters),
     (line): Cursor => ({ createdAt: line.order_created_at, orderId: line.order_id, lineId: line.line_id }),
     pageSize,
+    onLine,
   );
 }
 

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { connectDatabase, type Sql } from '../_shared/database.ts';
 import { success } from '../_shared/envelope.ts';
-import { HttpError } from '../_shared/errors.ts';
+import { HttpError, parseInput } from '../_shared/errors.ts';
 import { handle, serve } from '../_shared/http.ts';
 import { jsonLogger, type Logger } from '../_shared/log.ts';
 import { checkStripeSignature } from './stripe-signature.ts';
@@ -40,7 +40,7 @@ export function createPaymentWebhookHandler({ db, stripeWebhookSecret, now = () 
     } catch {
       throw new HttpError(400, 'INVALID_JSON', 'The event is not JSON.');
     }
-    const event = eventSchema.parse(json);
+    const event = parseInput(eventSchema, json);
     const [row] = await db`select private.apply_stripe_event(${event.id}, ${event.type}, ${db.json(json as never)}) as outcome`;
     log({ event: 'stripe_event', id: event.id, type: event.type, outcome: row.outcome });
     return success({ received: true, outcome: row.outcome as string }, 'Event received.');

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { callerOf, jwksVerifier, requireServiceRole, type TokenVerifier } from '../_shared/auth.ts';
 import { connectDatabase, type Sql } from '../_shared/database.ts';
 import { success } from '../_shared/envelope.ts';
-import { HttpError } from '../_shared/errors.ts';
+import { HttpError, parseInput } from '../_shared/errors.ts';
 import { handle, serve } from '../_shared/http.ts';
 import { jsonLogger, type Logger } from '../_shared/log.ts';
 import { type DeliveryConfig, deliverDue } from './deliver.ts';
@@ -38,7 +38,7 @@ export function createSendNotificationsHandler({ db, verify, send, config, rando
         throw new HttpError(400, 'INVALID_JSON', 'The body is not valid JSON.');
       }
     }
-    const { ids } = requestBody.parse(parsed);
+    const { ids } = parseInput(requestBody, parsed);
     if (!send) {
       throw new HttpError(503, 'NOTIFICATIONS_NOT_CONFIGURED', 'E-mail delivery is not configured (RESEND_API_KEY); messages stay queued until it is.');
     }

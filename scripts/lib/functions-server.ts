@@ -4,6 +4,7 @@
 // function answers CORS itself as it must on a hosted project.
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { jwtVerify } from 'jose';
 import { JWT_SECRET, ROOT } from './local-platform.ts';
@@ -29,9 +30,13 @@ function denoRunArgs(entrypoint: string, memoryLimitMb: number | null = WORKER_M
 const secretKey = new TextEncoder().encode(JWT_SECRET);
 
 export interface FunctionsServerOptions {
+  /** The gateway's port; 0 takes any free one, bound before the functions start. */
   port: number;
-  /** Environment of every function: Supabase's variables plus the project's secrets. */
-  env: Record<string, string>;
+  /**
+   * Environment of every function: Supabase's variables plus the project's secrets. Given the
+   * bound port, since SUPABASE_URL names it.
+   */
+  env: Record<string, string> | ((port: number) => Promise<Record<string, string>>);
   /** Functions served besides those in functions/ (test fixtures). */
   extraFunctions?: FunctionConfig[];
   log?: (line: string) => void;
@@ -120,17 +125,7 @@ async function verifyJwtHeader(header: string | undefined): Promise<string | nul
 
 export async function startFunctionsServer(options: FunctionsServerOptions): Promise<FunctionsServer> {
   const log = options.log ?? (() => {});
-  const started: Worker[] = [];
-  try {
-    for (const worker of await Promise.all([...functionConfigs(), ...(options.extraFunctions ?? [])].map((c) => startWorker(c, options.env, log)))) {
-      started.push(worker);
-    }
-  } catch (error) {
-    await Promise.all(started.map((w) => (w.child.kill('SIGTERM'), w.exited)));
-    throw error;
-  }
-  const workers = new Map(started.map((w) => [w.config.name, w]));
-
+  const workers = new Map<string, Worker>();
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const match = /^\/functions\/v1\/([^/]+)(\/.*)?$/.exec(url.pathname);
@@ -161,17 +156,30 @@ export async function startFunctionsServer(options: FunctionsServerOptions): Pro
     res.on('close', () => upstream.destroy());
     req.pipe(upstream);
   });
+  // Bound first, so the port the functions are told is the one this server holds.
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolve());
   });
+  const port = (server.address() as AddressInfo).port;
+  const stopWorkers = () => Promise.all([...workers.values()].map((w) => (w.child.kill('SIGTERM'), w.exited)));
+  try {
+    const env = typeof options.env === 'function' ? await options.env(port) : options.env;
+    await Promise.all([...functionConfigs(), ...(options.extraFunctions ?? [])].map(async (config) => {
+      workers.set(config.name, await startWorker(config, env, log));
+    }));
+  } catch (error) {
+    await stopWorkers();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  }
 
   return {
-    url: `http://127.0.0.1:${options.port}/functions/v1`,
+    url: `http://127.0.0.1:${port}/functions/v1`,
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.all(started.map((w) => (w.child.kill('SIGTERM'), w.exited)));
+      await stopWorkers();
     },
   };
 }

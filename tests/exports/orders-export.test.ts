@@ -304,6 +304,25 @@ describe('large exports run as a job', () => {
     }
   });
 
+  it('a job still running after the timeout died with its instance: polling it, or the cleanup, marks it failed', async () => {
+    const stale = async (startedAgo: string) => {
+      const [job] = await superuser()`
+        insert into public.export_jobs (business_id, requested_by, filters, created_at)
+        values (${big.id}, ${big.admin.id}, '{}', now() - ${startedAgo}::interval) returning id`;
+      return job.id as string;
+    };
+    const [polled, swept, young] = [await stale('16 minutes'), await stale('2 hours'), await stale('1 minute')];
+    const { body } = await poll(polled);
+    expect(body.data).toMatchObject({ status: 'failed', error: expect.stringContaining('export again') });
+    const res = await functions.call('orders-export/cleanup', { method: 'POST', jwt: serviceRoleKey });
+    expect((await res.json()).data.stale_jobs_failed).toBeGreaterThanOrEqual(1);
+    const states = await superuser()`select id, status, completed_at from public.export_jobs where id in ${superuser()([polled, swept, young])}`;
+    const byId = Object.fromEntries(states.map((j) => [j.id, j]));
+    expect(byId[swept]).toMatchObject({ status: 'failed', completed_at: expect.any(Date) });
+    // A job within its time is left running.
+    expect(byId[young]).toMatchObject({ status: 'running', completed_at: null });
+  });
+
   it('files older than 7 days are removed through the Storage API by the cleanup, then the job answers 410', async () => {
     await superuser()`update public.export_jobs set expires_at = now() - interval '1 second' where id = ${jobId}`;
     const forbidden = await functions.call('orders-export/cleanup', { method: 'POST', jwt: big.admin.jwt });

@@ -5,7 +5,6 @@ import { inject } from 'vitest';
 import { ROOT } from '../../scripts/lib/local-platform.ts';
 import type { FunctionConfig } from '../../scripts/lib/project-config.ts';
 import { startFunctionsServer, type FunctionsServer } from '../../scripts/lib/functions-server.ts';
-import { freePort } from '../../scripts/lib/ports.ts';
 import { functionEnvironment } from '../../scripts/lib/stack.ts';
 
 export interface RunningFunctions extends FunctionsServer {
@@ -22,12 +21,11 @@ const fixtures: FunctionConfig[] = [
 ];
 
 export async function startFunctions(env: Record<string, string> = {}): Promise<RunningFunctions> {
-  const port = await freePort();
   const logs: string[] = [];
   const server = await startFunctionsServer({
-    port,
+    port: 0,
     extraFunctions: fixtures,
-    env: await functionEnvironment(inject('stack').dbPort, port, env),
+    env: (port) => functionEnvironment(inject('stack').dbPort, port, env),
     log: (line) => logs.push(line),
   });
   return {

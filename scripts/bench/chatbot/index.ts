@@ -9,7 +9,6 @@ import path from 'node:path';
 import { startFakeGemini } from '../../../tests/support/fake-gemini.ts';
 import { startFunctionsServer } from '../../lib/functions-server.ts';
 import { ROOT, signJwt } from '../../lib/local-platform.ts';
-import { freePort } from '../../lib/ports.ts';
 import { startScratchDatabase } from '../../lib/scratch-database.ts';
 import { functionEnvironment } from '../../lib/stack.ts';
 import { fmt, progressBar, sideBySide, summarize } from '../lib.ts';
@@ -45,10 +44,9 @@ try {
   const now = Math.floor(Date.now() / 1000);
   const jwt = await signJwt({ aud: 'authenticated', role: 'authenticated', sub: userId, iat: now, exp: now + 86_400, is_anonymous: false });
 
-  const port = await freePort();
   functions = await startFunctionsServer({
-    port,
-    env: await functionEnvironment(db.port, port, {
+    port: 0,
+    env: (port) => functionEnvironment(db.port, port, {
       GEMINI_API_KEY: 'bench-key', GEMINI_API_BASE: gemini.url,
       CHATBOT_RATE_PER_MINUTE: '1000000000', CHATBOT_RATE_PER_DAY: '1000000000',
     }),
