@@ -1,9 +1,9 @@
 // postgres.js's socket over a plain connection (Deno.connect in the functions), reading into
-// one reused buffer and handing postgres.js whole protocol messages only. Deno's node:net copies every read into a new buffer that V8
-// frees only at its next garbage collection; over a long read (the CSV export) those copies
-// held 20 MB and more of the function's memory. postgres.js keeps nothing of a chunk of whole
-// messages once it has parsed it (values become strings; no raw rows or COPY here), so the
-// buffer is free again for the next read.
+// one reused buffer and handing postgres.js whole protocol messages only. Deno's node:net
+// copies every read into a new buffer that V8 frees only at its next garbage collection; over
+// a long read (the CSV export) those copies held 20 MB and more of the function's memory.
+// postgres.js keeps nothing of a chunk of whole messages once it has parsed it (values become
+// strings; no raw rows or COPY here), so the buffer is free again for the next read.
 import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 

@@ -37,6 +37,15 @@ function messagesIn(chunk: Uint8Array): Uint8Array[] {
   return found;
 }
 
+/** Moves the front of `queue` into `into`, as much as fits; how many bytes moved. */
+function takeInto(queue: Uint8Array[], into: Uint8Array): number {
+  const n = Math.min(queue[0].length, into.length);
+  into.set(queue[0].subarray(0, n));
+  if (n === queue[0].length) queue.shift();
+  else queue[0] = queue[0].subarray(n);
+  return n;
+}
+
 /**
  * A connection that answers reads with `reads` (cut to the reader's room), then the end of the
  * stream, or with `holdOpen` nothing more until it is closed; it records writes.
@@ -51,11 +60,7 @@ function scriptedConnection(reads: Array<Uint8Array | Error>, { writeAtMost = In
       const next = queue[0];
       if (next === undefined) return holdOpen && closed === 0 ? new Promise((resolve) => (onClose = () => resolve(null))) : Promise.resolve(null);
       if (next instanceof Error) return Promise.reject(next);
-      const n = Math.min(next.length, into.length);
-      into.set(next.subarray(0, n));
-      if (n === next.length) queue.shift();
-      else queue[0] = next.subarray(n);
-      return Promise.resolve(n);
+      return Promise.resolve(takeInto(queue as Uint8Array[], into));
     },
     async write(bytes) {
       await new Promise((resolve) => setTimeout(resolve, 1));
@@ -171,12 +176,7 @@ function nodeConnection(port: number): Promise<ByteConnection> {
       resolve({
         async read(into) {
           while (received.length === 0 && !ended) await new Promise<void>((r) => (wake = r));
-          if (received.length === 0) return null;
-          const n = Math.min(received[0].length, into.length);
-          into.set(received[0].subarray(0, n));
-          if (n === received[0].length) received.shift();
-          else received[0] = received[0].subarray(n);
-          return n;
+          return received.length === 0 ? null : takeInto(received, into);
         },
         write: (bytes) => new Promise((ok, fail) => socket.write(bytes, (error) => (error ? fail(error) : ok(bytes.length)))),
         close: () => socket.destroy(),
