@@ -20,7 +20,7 @@ class NoRealtime {
     throw new Error('these test clients do not use Realtime');
   }
 }
-const realtime = { transport: NoRealtime as never };
+export const realtime = { transport: NoRealtime as never };
 
 /** A visitor's client (anon key, nobody signed in), or the service role's. */
 export async function keyClient(key: 'anon' | 'service_role'): Promise<SupabaseClient> {
