@@ -334,7 +334,7 @@ function harnessAs(actor: Actor, run: (tx: Tx) => Promise<postgres.Row[]>, metho
   return asUser(users[actor], run, { method });
 }
 
-async function clientFor(actor: Actor): Promise<SupabaseClient> {
+function clientFor(actor: Actor): Promise<SupabaseClient> {
   if (actor === 'anon') return keyClient('anon');
   if (actor === 'serviceRole') return keyClient('service_role');
   const users: Record<string, TestUser> = {
