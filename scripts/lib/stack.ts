@@ -1,6 +1,6 @@
 // The local stand-in of `supabase start`: Postgres, platform bootstrap, migrations and seed,
-// the pg_net delivery worker, the API gateway with PostgREST at /rest/v1, the edge functions
-// and the pg_cron worker, started in that order and stopped in reverse. Used by `npm start`
+// the pg_net delivery worker, the API gateway, then PostgREST (/rest/v1) beside the edge
+// functions (/functions/v1), and the pg_cron worker; stopped in reverse. Used by `npm start`
 // and by the test harness.
 import postgres from 'postgres';
 import { apiKeys, databaseUrl, JWT_SECRET, localJwks } from './local-platform.ts';
@@ -117,17 +117,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     );
     stops.push(() => gateway.stop());
     const restUrl = `${gateway.url}/rest/v1`;
-    const rest = await step('starting PostgREST', () =>
-      startPostgrest({ dbPort: options.dbPort, externalUrl: restUrl, log })
-    );
-    stops.push(() => rest.stop());
-    gateway.routes.set('/rest/v1', restRoute(rest.socketPath, keys));
+    const env = options.functions ? await functionEnvironment(options.dbPort, gateway.port, options.functionEnv) : null;
+    // PostgREST and the functions are independent: started side by side, each stopped with the
+    // rest if the other fails.
+    const [rest, functions] = await Promise.allSettled([
+      step('starting PostgREST', () => startPostgrest({ dbPort: options.dbPort, externalUrl: restUrl, log })),
+      env ? step('serving edge functions', () => startFunctionWorkers(functionConfigs(), env, log)) : Promise.resolve(null),
+    ]);
+    if (rest.status === 'fulfilled') stops.push(() => rest.value.stop());
+    if (functions.status === 'fulfilled' && functions.value) stops.push(() => functions.value!.stop());
+    if (rest.status === 'rejected') throw rest.reason;
+    if (functions.status === 'rejected') throw functions.reason;
+    gateway.routes.set('/rest/v1', restRoute(rest.value.socketPath, keys));
     let functionsUrl: string | null = null;
-    if (options.functions) {
-      const env = await functionEnvironment(options.dbPort, gateway.port, options.functionEnv);
-      const functions = await step('serving edge functions', () => startFunctionWorkers(functionConfigs(), env, log));
-      stops.push(() => functions.stop());
-      gateway.routes.set('/functions/v1', functionsRoute(functions.workers));
+    if (env && functions.value) {
+      gateway.routes.set('/functions/v1', functionsRoute(functions.value.workers));
       functionsUrl = `${gateway.url}/functions/v1`;
       await step('storing the functions URL and service key in Vault', () =>
         storeFunctionSecrets(options.dbPort, functionsUrl!, env.SUPABASE_SERVICE_ROLE_KEY)
