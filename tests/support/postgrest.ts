@@ -2,8 +2,8 @@
 // `authenticator`, one READ COMMITTED transaction (READ ONLY for GET/HEAD), then one statement
 // of set_config(…, true) calls for search_path, the target role's own settings, role,
 // request.jwt.claims, request.method, request.path, request.headers and request.cookies.
-// Errors come back with the HTTP status PostgREST would answer. tests/platform/postgrest-
-// crosscheck.test.ts holds it to the real PostgREST the local stack serves.
+// Errors come back with the HTTP status PostgREST would answer.
+// tests/client/harness-crosscheck.test.ts holds it to the real PostgREST the stack serves.
 import type postgres from 'postgres';
 import { httpStatusForSqlState } from '../../functions/_shared/errors.ts';
 import { apiKeys } from '../../scripts/lib/local-platform.ts';
