@@ -226,6 +226,10 @@ describe('docs/commerce.md', () => {
     const notAllowed = await viewer.rpc('update_order_status', { order_id: orderId, status: 'delivered' });
     expect(notAllowed.status).toBe(403);
 
+    const { orderId: card } = await pendingOrder(customer, business.id, 1, 'stripe');
+    const byHand = await staff.rpc('update_order_status', { order_id: card, status: 'paid' });
+    expect(byHand.status).toBe(422);
+
     const { orderId: second } = await pendingOrder(customer, business.id);
     expect((await buyer.rpc('cancel_order', { order_id: second, reason: 'Ordered twice' })).status).toBe(204);
     const { data: order } = await buyer.from('orders').select('status, order_status_history(to_status, note)').eq('id', second).single();
