@@ -21,8 +21,9 @@ const STARTUP_MS = 30_000;
  * PostgREST retries a lost database forever, so one outliving the stack (killed with SIGKILL,
  * say) would never exit. It runs under a shell that holds the read end of a pipe from this
  * process: when the pipe closes — stop(), or this process dying however it dies — the shell
- * stops PostgREST (SIGTERM) and, once it has exited, removes its socket folder. The shell ignores SIGINT, so a Ctrl-C that
- * reaches the whole process group leaves the stopping to the stack, in order.
+ * stops PostgREST (SIGTERM) and, once it has exited, removes its socket folder. The shell
+ * ignores SIGINT, so a Ctrl-C that reaches the whole process group leaves the stopping to the
+ * stack, in order.
  */
 const WATCHDOG = `
 trap '' INT
@@ -144,8 +145,8 @@ export async function startPostgrest(options: PostgrestOptions): Promise<Postgre
  * without `Authorization` is sent with the API key as its bearer token, so the key's role
  * applies. Everything else (status, body, headers) is PostgREST's own.
  */
-export const MISSING_API_KEY = { message: 'No API key found in request', hint: 'No `apikey` request header or url param was found.' };
-export const INVALID_API_KEY = { message: 'Invalid API key', hint: 'Double check your Supabase `anon` or `service_role` API key.' };
+const MISSING_API_KEY = { message: 'No API key found in request', hint: 'No `apikey` request header or url param was found.' };
+const INVALID_API_KEY = { message: 'Invalid API key', hint: 'Double check your Supabase `anon` or `service_role` API key.' };
 
 export function restRoute(socketPath: string, keys: { anonKey: string; serviceRoleKey: string }): Route {
   return {
