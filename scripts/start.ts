@@ -50,6 +50,7 @@ console.log(`
 Sokoni local stack is running (ready in ${seconds} s). Ctrl-C stops it.
 
          API URL: ${stack.apiUrl}
+        REST URL: ${stack.restUrl}
    Functions URL: ${stack.functionsUrl}
           DB URL: ${stack.dbUrl}
       JWT secret: ${stack.jwtSecret}

@@ -1,13 +1,12 @@
 // Serves every edge function the way Supabase's edge runtime does locally: one Deno process
-// per function behind a gateway on /functions/v1/<name>, which enforces verify_jwt (HS256,
-// the project's JWT secret) and passes OPTIONS preflights through unauthenticated, so each
-// function answers CORS itself as it must on a hosted project.
+// per function behind the API gateway's /functions/v1/<name> route, which enforces verify_jwt
+// (HS256, the project's JWT secret) and passes OPTIONS preflights through unauthenticated, so
+// each function answers CORS itself as it must on a hosted project.
 import { spawn, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { jwtVerify } from 'jose';
 import { JWT_SECRET, ROOT } from './local-platform.ts';
+import { proxy, sendJson, startGateway, type Route } from './gateway.ts';
 import { functionConfigs, type FunctionConfig } from './project-config.ts';
 
 const DENO = path.join(ROOT, 'node_modules', '.bin', 'deno');
@@ -105,11 +104,6 @@ export async function startWorker(
   }
 }
 
-function json(res: http.ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
 /** Supabase's gate: a Bearer JWT signed with the project's secret and not expired. */
 async function verifyJwtHeader(header: string | undefined): Promise<string | null> {
   if (!header) return 'Missing authorization header';
@@ -123,63 +117,77 @@ async function verifyJwtHeader(header: string | undefined): Promise<string | nul
   }
 }
 
-export async function startFunctionsServer(options: FunctionsServerOptions): Promise<FunctionsServer> {
-  const log = options.log ?? (() => {});
-  const workers = new Map<string, Worker>();
-  const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const match = /^\/functions\/v1\/([^/]+)(\/.*)?$/.exec(url.pathname);
-    const worker = match ? workers.get(match[1]) : undefined;
-    if (!match || !worker) return json(res, 404, { code: 'NOT_FOUND', message: 'Requested function was not found' });
-    if (req.method !== 'OPTIONS' && worker.config.verifyJwt) {
-      const problem = await verifyJwtHeader(req.headers.authorization);
-      if (problem) return json(res, 401, { msg: problem });
-    }
-    // As on Supabase, the function sees its own name as the first path segment.
-    const upstream = http.request(
-      {
-        host: '127.0.0.1',
-        port: worker.port,
-        method: req.method,
-        path: `/${match[1]}${match[2] ?? ''}${url.search}`,
-        headers: { ...req.headers, host: `127.0.0.1:${worker.port}` },
-      },
-      (upstreamRes) => {
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-        upstreamRes.pipe(res);
-      },
-    );
-    upstream.on('error', (error) => {
-      if (!res.headersSent) json(res, 502, { code: 'BOOT_ERROR', message: `Function ${match[1]} failed: ${error.message}` });
-      else res.destroy();
-    });
-    res.on('close', () => upstream.destroy());
-    req.pipe(upstream);
-  });
-  // Bound first, so the port the functions are told is the one this server holds.
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const stopWorkers = () => Promise.all([...workers.values()].map((w) => (w.child.kill('SIGTERM'), w.exited)));
-  try {
-    const env = typeof options.env === 'function' ? await options.env(port) : options.env;
-    await Promise.all([...functionConfigs(), ...(options.extraFunctions ?? [])].map(async (config) => {
-      workers.set(config.name, await startWorker(config, env, log));
-    }));
-  } catch (error) {
-    await stopWorkers();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    throw error;
-  }
-
+/** /functions/v1/<name>[/…] → that function's worker, behind verify_jwt. */
+export function functionsRoute(workers: Map<string, Worker>): Route {
   return {
-    url: `http://127.0.0.1:${port}/functions/v1`,
-    async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await stopWorkers();
+    async request(req, res, rest) {
+      const match = /^\/([^/?]+)([^?]*)(\?.*)?$/.exec(rest);
+      const worker = match ? workers.get(match[1]) : undefined;
+      if (!match || !worker) return sendJson(res, 404, { code: 'NOT_FOUND', message: 'Requested function was not found' });
+      if (req.method !== 'OPTIONS' && worker.config.verifyJwt) {
+        const problem = await verifyJwtHeader(req.headers.authorization);
+        if (problem) return sendJson(res, 401, { msg: problem });
+      }
+      // As on Supabase, the function sees its own name as the first path segment.
+      proxy(
+        req,
+        res,
+        { host: '127.0.0.1', port: worker.port },
+        `/${match[1]}${match[2]}${match[3] ?? ''}`,
+        { ...req.headers, host: `127.0.0.1:${worker.port}` },
+        (error) => sendJson(res, 502, { code: 'BOOT_ERROR', message: `Function ${match[1]} failed: ${error.message}` }),
+      );
     },
   };
+}
+
+export interface FunctionWorkers {
+  workers: Map<string, Worker>;
+  stop(): Promise<void>;
+}
+
+/** One worker per function, started side by side; none left running if one fails. */
+export async function startFunctionWorkers(
+  configs: FunctionConfig[],
+  env: Record<string, string>,
+  log: (line: string) => void,
+): Promise<FunctionWorkers> {
+  const workers = new Map<string, Worker>();
+  const stop = async () => {
+    await Promise.all([...workers.values()].map((w) => (w.child.kill('SIGTERM'), w.exited)));
+  };
+  const started = await Promise.allSettled(configs.map(async (config) => {
+    workers.set(config.name, await startWorker(config, env, log));
+  }));
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) {
+    await stop();
+    throw failed.reason;
+  }
+  return { workers, stop };
+}
+
+/**
+ * The functions behind a gateway of their own (tests, benchmarks); `npm start` mounts
+ * functionsRoute on the stack's gateway instead.
+ */
+export async function startFunctionsServer(options: FunctionsServerOptions): Promise<FunctionsServer> {
+  const log = options.log ?? (() => {});
+  // Bound first, so the port the functions are told is the one this server holds.
+  const gateway = await startGateway({ port: options.port });
+  try {
+    const env = typeof options.env === 'function' ? await options.env(gateway.port) : options.env;
+    const functions = await startFunctionWorkers([...functionConfigs(), ...(options.extraFunctions ?? [])], env, log);
+    gateway.routes.set('/functions/v1', functionsRoute(functions.workers));
+    return {
+      url: `${gateway.url}/functions/v1`,
+      async stop() {
+        await gateway.stop();
+        await functions.stop();
+      },
+    };
+  } catch (error) {
+    await gateway.stop();
+    throw error;
+  }
 }

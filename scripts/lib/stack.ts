@@ -1,10 +1,14 @@
 // The local stand-in of `supabase start`: Postgres, platform bootstrap, migrations and seed,
-// the pg_net delivery worker, the edge functions and the pg_cron worker, started in that order
-// and stopped in reverse. Used by `npm start` and by the test harness.
+// the pg_net delivery worker, the API gateway, then PostgREST (/rest/v1) beside the edge
+// functions (/functions/v1), and the pg_cron worker; stopped in reverse. Used by `npm start`
+// and by the test harness.
 import postgres from 'postgres';
 import { apiKeys, databaseUrl, JWT_SECRET, localJwks } from './local-platform.ts';
 import { applyMigrations, applyPlatform } from './database-setup.ts';
-import { startFunctionsServer } from './functions-server.ts';
+import { functionConfigs } from './project-config.ts';
+import { functionsRoute, startFunctionWorkers } from './functions-server.ts';
+import { notServedLocally, startGateway } from './gateway.ts';
+import { restRoute, startPostgrest } from './postgrest.ts';
 import { startCronWorker } from './cron-worker.ts';
 import { startNetWorker } from './net-worker.ts';
 import { startCluster } from './postgres-cluster.ts';
@@ -32,6 +36,7 @@ export interface Stack {
   dbUrl: string;
   dbPort: number;
   apiUrl: string;
+  restUrl: string;
   functionsUrl: string | null;
   jwtSecret: string;
   anonKey: string;
@@ -84,7 +89,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     return run();
   };
   try {
-    if (options.functions) await assertPortFree(options.apiPort, 'edge functions');
+    if (options.apiPort !== 0) await assertPortFree(options.apiPort, 'API gateway');
     const cluster = await step('starting Postgres', () =>
       startCluster({ dataDir: options.dataDir, port: options.dbPort, durable: options.durable })
     );
@@ -97,16 +102,39 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       startNetWorker(databaseUrl('supabase_admin', options.dbPort), (event) => log(JSON.stringify(event)))
     );
     stops.push(() => netWorker.stop());
+    const keys = await apiKeys();
+    // Bound before the servers behind it start: the functions are told its port.
+    const gateway = await step('binding the API gateway', () =>
+      startGateway({
+        port: options.apiPort,
+        // Not run by the Docker-free stack. A local server for one of them replaces its entry.
+        routes: [
+          ['/auth/v1', notServedLocally('auth')],
+          ['/storage/v1', notServedLocally('storage')],
+          ['/realtime/v1', notServedLocally('realtime')],
+        ],
+      })
+    );
+    stops.push(() => gateway.stop());
+    const restUrl = `${gateway.url}/rest/v1`;
+    const env = options.functions ? await functionEnvironment(options.dbPort, gateway.port, options.functionEnv) : null;
+    // PostgREST and the functions are independent: started side by side, each stopped with the
+    // rest if the other fails.
+    const [rest, functions] = await Promise.allSettled([
+      step('starting PostgREST', () => startPostgrest({ dbPort: options.dbPort, externalUrl: restUrl, log })),
+      env ? step('serving edge functions', () => startFunctionWorkers(functionConfigs(), env, log)) : Promise.resolve(null),
+    ]);
+    if (rest.status === 'fulfilled') stops.push(() => rest.value.stop());
+    if (functions.status === 'fulfilled' && functions.value) stops.push(() => functions.value!.stop());
+    if (rest.status === 'rejected') throw rest.reason;
+    if (functions.status === 'rejected') throw functions.reason;
+    gateway.routes.set('/rest/v1', restRoute(rest.value.socketPath, keys));
     let functionsUrl: string | null = null;
-    if (options.functions) {
-      const env = await functionEnvironment(options.dbPort, options.apiPort, options.functionEnv);
-      const functions = await step('serving edge functions', () =>
-        startFunctionsServer({ port: options.apiPort, env, log })
-      );
-      stops.push(() => functions.stop());
-      functionsUrl = functions.url;
+    if (env && functions.value) {
+      gateway.routes.set('/functions/v1', functionsRoute(functions.value.workers));
+      functionsUrl = `${gateway.url}/functions/v1`;
       await step('storing the functions URL and service key in Vault', () =>
-        storeFunctionSecrets(options.dbPort, functions.url, env.SUPABASE_SERVICE_ROLE_KEY)
+        storeFunctionSecrets(options.dbPort, functionsUrl!, env.SUPABASE_SERVICE_ROLE_KEY)
       );
       const cronWorker = await step('starting the pg_cron worker', () =>
         Promise.resolve(startCronWorker(databaseUrl('supabase_admin', options.dbPort), (event) => log(JSON.stringify(event))))
@@ -114,15 +142,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       stops.push(() => cronWorker.stop());
     }
     if (options.aborted?.()) throw new StartAborted('start aborted');
-    const { anonKey, serviceRoleKey } = await apiKeys();
     return {
       dbUrl: databaseUrl('postgres', options.dbPort),
       dbPort: options.dbPort,
-      apiUrl: `http://127.0.0.1:${options.apiPort}`,
+      apiUrl: gateway.url,
+      restUrl,
       functionsUrl,
       jwtSecret: JWT_SECRET,
-      anonKey,
-      serviceRoleKey,
+      anonKey: keys.anonKey,
+      serviceRoleKey: keys.serviceRoleKey,
       stop: stopAll,
     };
   } catch (error) {

@@ -1,5 +1,6 @@
-// Starts a throwaway local stack (Postgres, platform, migrations, seed, pg_net worker) on
-// free ports for the whole test run and removes it afterwards, whatever the tests did.
+// Starts a throwaway local stack (Postgres, platform, migrations, seed, pg_net worker, the API
+// gateway with PostgREST at /rest/v1) on free ports for the whole test run and removes it
+// afterwards, whatever the tests did.
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,8 @@ import { startStack, type Stack } from '../../scripts/lib/stack.ts';
 
 export interface ProvidedStack {
   dbPort: number;
+  /** The API gateway: PostgREST at /rest/v1 (no functions: tests start those on demand). */
+  apiUrl: string;
 }
 
 declare module 'vitest' {
@@ -38,6 +41,6 @@ export default async function setup(project: TestProject) {
     await teardown();
     throw error;
   }
-  project.provide('stack', { dbPort: stack.dbPort });
+  project.provide('stack', { dbPort: stack.dbPort, apiUrl: stack.apiUrl });
   return teardown;
 }

@@ -1,8 +1,9 @@
-// Runs a callback the way PostgREST runs a request (PostgREST v14, Query/PreQuery.hs):
-// connected as `authenticator`, one READ COMMITTED transaction (READ ONLY for GET/HEAD),
-// then set_config(…, true) of search_path, the target role's own settings, role,
+// Runs a callback the way PostgREST runs a request (Query.hs / PreQuery.hs): connected as
+// `authenticator`, one READ COMMITTED transaction (READ ONLY for GET/HEAD), then one statement
+// of set_config(…, true) calls for search_path, the target role's own settings, role,
 // request.jwt.claims, request.method, request.path, request.headers and request.cookies.
 // Errors come back with the HTTP status PostgREST would answer.
+// tests/client/harness-crosscheck.test.ts holds it to the real PostgREST the stack serves.
 import type postgres from 'postgres';
 import { httpStatusForSqlState } from '../../functions/_shared/errors.ts';
 import { apiKeys } from '../../scripts/lib/local-platform.ts';
@@ -89,7 +90,11 @@ export async function request<T>(caller: Caller, run: (tx: Tx) => Promise<T>, op
         ['request.headers', JSON.stringify(headers)],
         ['request.cookies', '{}'],
       ];
-      for (const [name, value] of settings) await tx`select set_config(${name}, ${value}, true)`;
+      // One round trip, as PostgREST sends them.
+      await tx.unsafe(
+        `select ${settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`,
+        settings.flat(),
+      );
       const result = await run(tx);
       if (options.rollback) throw new Rollback(result);
       return result;
