@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { jwtVerify } from 'jose';
 import { JWT_SECRET, ROOT } from './local-platform.ts';
 import { functionConfigs, type FunctionConfig } from './project-config.ts';
@@ -39,6 +40,8 @@ export interface FunctionsServerOptions {
   env: Record<string, string> | ((port: number) => Promise<Record<string, string>>);
   /** Functions served besides those in functions/ (test fixtures). */
   extraFunctions?: FunctionConfig[];
+  /** Takes the HTTP upgrades it recognises (the Realtime WebSocket); false leaves them refused. */
+  onUpgrade?: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => boolean;
   log?: (line: string) => void;
 }
 
@@ -155,6 +158,9 @@ export async function startFunctionsServer(options: FunctionsServerOptions): Pro
     });
     res.on('close', () => upstream.destroy());
     req.pipe(upstream);
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (!options.onUpgrade?.(req, socket, head)) socket.destroy();
   });
   // Bound first, so the port the functions are told is the one this server holds.
   await new Promise<void>((resolve, reject) => {

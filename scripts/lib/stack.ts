@@ -1,5 +1,6 @@
 // The local stand-in of `supabase start`: Postgres, platform bootstrap, migrations and seed,
-// the pg_net delivery worker, the edge functions and the pg_cron worker, started in that order
+// the pg_net delivery worker, Realtime, the edge functions (whose gateway also carries
+// Realtime's WebSocket) and the pg_cron worker, started in that order
 // and stopped in reverse. Used by `npm start` and by the test harness.
 import postgres from 'postgres';
 import { apiKeys, databaseUrl, JWT_SECRET, localJwks } from './local-platform.ts';
@@ -7,6 +8,7 @@ import { applyMigrations, applyPlatform } from './database-setup.ts';
 import { startFunctionsServer } from './functions-server.ts';
 import { startCronWorker } from './cron-worker.ts';
 import { startNetWorker } from './net-worker.ts';
+import { startRealtimeServer } from './realtime-server.ts';
 import { startCluster } from './postgres-cluster.ts';
 import { assertPortFree } from './ports.ts';
 import { readDotEnv } from './project-config.ts';
@@ -33,6 +35,8 @@ export interface Stack {
   dbPort: number;
   apiUrl: string;
   functionsUrl: string | null;
+  /** What supabase-js connects to (it appends /websocket): on the API port, or its own port. */
+  realtimeUrl: string;
   jwtSecret: string;
   anonKey: string;
   serviceRoleKey: string;
@@ -97,14 +101,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       startNetWorker(databaseUrl('supabase_admin', options.dbPort), (event) => log(JSON.stringify(event)))
     );
     stops.push(() => netWorker.stop());
+    // As Realtime's database user, which switches to the API roles to probe policies.
+    const realtime = await step('starting Realtime', () =>
+      startRealtimeServer({ dbUrl: databaseUrl('supabase_admin', options.dbPort), jwtSecret: JWT_SECRET, log })
+    );
+    stops.push(() => realtime.stop());
     let functionsUrl: string | null = null;
+    let realtimePort: number;
     if (options.functions) {
       const env = await functionEnvironment(options.dbPort, options.apiPort, options.functionEnv);
       const functions = await step('serving edge functions', () =>
-        startFunctionsServer({ port: options.apiPort, env, log })
+        startFunctionsServer({ port: options.apiPort, env, log, onUpgrade: realtime.handleUpgrade })
       );
       stops.push(() => functions.stop());
       functionsUrl = functions.url;
+      realtimePort = options.apiPort;
       await step('storing the functions URL and service key in Vault', () =>
         storeFunctionSecrets(options.dbPort, functions.url, env.SUPABASE_SERVICE_ROLE_KEY)
       );
@@ -112,6 +123,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         Promise.resolve(startCronWorker(databaseUrl('supabase_admin', options.dbPort), (event) => log(JSON.stringify(event))))
       );
       stops.push(() => cronWorker.stop());
+    } else {
+      // Without the gateway (the test harness), Realtime answers on a port of its own.
+      realtimePort = await realtime.listen(options.apiPort);
     }
     if (options.aborted?.()) throw new StartAborted('start aborted');
     const { anonKey, serviceRoleKey } = await apiKeys();
@@ -120,6 +134,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       dbPort: options.dbPort,
       apiUrl: `http://127.0.0.1:${options.apiPort}`,
       functionsUrl,
+      realtimeUrl: `ws://127.0.0.1:${realtimePort}/realtime/v1`,
       jwtSecret: JWT_SECRET,
       anonKey,
       serviceRoleKey,

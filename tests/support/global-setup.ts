@@ -1,4 +1,4 @@
-// Starts a throwaway local stack (Postgres, platform, migrations, seed, pg_net worker) on
+// Starts a throwaway local stack (Postgres, platform, migrations, seed, pg_net worker, Realtime) on
 // free ports for the whole test run and removes it afterwards, whatever the tests did.
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -9,6 +9,8 @@ import { startStack, type Stack } from '../../scripts/lib/stack.ts';
 
 export interface ProvidedStack {
   dbPort: number;
+  /** The local Realtime server, as supabase-js names it (`ws://…/realtime/v1`). */
+  realtimeUrl: string;
 }
 
 declare module 'vitest' {
@@ -38,6 +40,6 @@ export default async function setup(project: TestProject) {
     await teardown();
     throw error;
   }
-  project.provide('stack', { dbPort: stack.dbPort });
+  project.provide('stack', { dbPort: stack.dbPort, realtimeUrl: stack.realtimeUrl });
   return teardown;
 }
