@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import { SignJWT } from 'jose';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { apiKeys, signJwt } from '../../scripts/lib/local-platform.ts';
 import { connectAs, newConnection, superuser } from '../support/db.ts';
@@ -369,8 +369,7 @@ describe('presence', () => {
     expect(await leaver.channel.track({ here: true })).toBe('ok');
     await waitFor(() => watcher.state().leaver, 'the tracked presence');
     // The socket goes away without leaving its channels, as when a tab closes.
-    (leaverClient.realtime.getChannels()[0].channelAdapter as unknown as { socket: { getSocket(): { conn: WebSocket } } })
-      .socket.getSocket().conn.terminate();
+    await leaverClient.realtime.disconnect();
     await waitFor(() => !watcher.state().leaver, 'the leave diff');
     expect(watcher.events).toContainEqual({ event: 'leave', key: 'leaver' });
   });
