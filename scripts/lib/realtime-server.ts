@@ -282,21 +282,24 @@ export async function startRealtimeServer(options: RealtimeServerOptions): Promi
     if (presenceEnabled) syncPresence(channel);
   }
 
-  /** handle_in("access_token"): a new token is checked and the policies evaluated again. */
+  /**
+   * handle_in("access_token"): a new token is checked and the policies evaluated again. Until
+   * they are, deliveries follow the previous ones, as Realtime's fastlane metadata does.
+   */
   async function updateAccessToken(channel: Channel, payload: unknown): Promise<void> {
     const token = isObject(payload) ? payload.access_token : undefined;
     if (typeof token !== 'string' || token.startsWith('sb_') || token === channel.accessToken) return;
     const previous = channel.policies;
     channel.accessToken = token;
-    channel.policies = null;
     const check = await verifyToken(token, secret);
     if (channel.closed) return;
     if (!check.ok) return shutdown(channel, shutdownMessage(check));
     channel.claims = check.claims;
     if (channel.private) {
       const unauthorized = `You do not have permissions to read from this Channel topic: ${channel.subTopic}`;
+      let policies: Policies;
       try {
-        channel.policies = await readAuthorizations(sql, authorizationContext(channel), emptyPolicies(), {
+        policies = await readAuthorizations(sql, authorizationContext(channel), emptyPolicies(), {
           presenceEnabled: channel.presenceEnabled,
         });
       } catch (error) {
@@ -304,9 +307,10 @@ export async function startRealtimeServer(options: RealtimeServerOptions): Promi
         return shutdown(channel, unauthorized);
       }
       if (channel.closed) return;
-      if (!channel.policies.broadcast.read && !channel.policies.presence.read) return shutdown(channel, unauthorized);
+      channel.policies = policies;
+      if (!policies.broadcast.read && !policies.presence.read) return shutdown(channel, unauthorized);
       const revoked = (before: boolean | null | undefined, after: boolean | null) => before === true && after === false;
-      if (revoked(previous?.broadcast.read, channel.policies.broadcast.read) || revoked(previous?.presence.read, channel.policies.presence.read)) {
+      if (revoked(previous?.broadcast.read, policies.broadcast.read) || revoked(previous?.presence.read, policies.presence.read)) {
         return shutdown(channel, `You no longer have permission to read from this Channel topic: ${channel.subTopic}`);
       }
     }
