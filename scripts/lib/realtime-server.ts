@@ -459,7 +459,7 @@ export async function startRealtimeServer(options: RealtimeServerOptions): Promi
     }
   }
 
-  async function handleFrame(connection: Connection, data: Buffer, isBinary: boolean): Promise<void> {
+  function handleFrame(connection: Connection, data: Buffer, isBinary: boolean): Promise<void> {
     let incoming;
     try {
       incoming = decodeFrame(connection.vsn, data, isBinary);
@@ -468,12 +468,15 @@ export async function startRealtimeServer(options: RealtimeServerOptions): Promi
       // Phoenix's socket crashes on a frame its serializer cannot decode.
       log(`realtime: closing a socket after an invalid frame: ${error.message}`);
       connection.ws.close(1011, 'invalid frame');
-      return;
+      return Promise.resolve();
     }
     if (incoming.kind === 'message') return handleMessage(connection, incoming.message);
     const channel = connection.channels.get(incoming.topic);
     const request = { joinRef: incoming.joinRef, ref: incoming.ref, topic: incoming.topic, event: 'broadcast', payload: null };
-    if (!channel) return push(connection, replyMessage(request, 'error', { reason: 'unmatched topic' }));
+    if (!channel) {
+      push(connection, replyMessage(request, 'error', { reason: 'unmatched topic' }));
+      return Promise.resolve();
+    }
     return handleBroadcast(channel, request, { user: incoming.broadcast });
   }
 

@@ -63,7 +63,7 @@ beforeAll(async () => {
 afterEach(() => closeRealtimeClients());
 
 describe('connecting', () => {
-  async function upgrade(apikey: string | null): Promise<{ status: number; body: unknown }> {
+  function upgrade(apikey: string | null): Promise<{ status: number; body: unknown }> {
     const url = new URL(`${realtimeBaseUrl().replace('http:', 'ws:')}/realtime/v1/websocket`);
     url.searchParams.set('vsn', '2.0.0');
     if (apikey !== null) url.searchParams.set('apikey', apikey);
@@ -173,8 +173,8 @@ describe('private channels', () => {
   });
 
   it.each([
-    ['a user the policies do not allow', async () => tokenFor(bob, { read: ['rts:some-other-topic'] })],
-    ['anon', async () => undefined],
+    ['a user the policies do not allow', () => tokenFor(bob, { read: ['rts:some-other-topic'] })],
+    ['anon', () => Promise.resolve(undefined)],
   ])('%s is refused with Realtime\'s error and receives nothing', async (_label, token) => {
     const name = topic('refused');
     const outsider = (await realtimeClient(await token())).channel(name, { config: { private: true } });
