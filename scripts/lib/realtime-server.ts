@@ -95,7 +95,6 @@ interface Channel {
   policies: Policies | null;
   presenceEnabled: boolean;
   presenceKey: string;
-  presencePayload: Record<string, unknown> | null;
   ackBroadcast: boolean;
   selfBroadcast: boolean;
   confirmTimer: NodeJS.Timeout | null;
@@ -253,7 +252,6 @@ export async function startRealtimeServer(options: RealtimeServerOptions): Promi
       policies: null,
       presenceEnabled,
       presenceKey,
-      presencePayload: null,
       ackBroadcast: flag(broadcastConfig.ack),
       selfBroadcast: flag(broadcastConfig.self),
       confirmTimer: null,
@@ -384,7 +382,6 @@ export async function startRealtimeServer(options: RealtimeServerOptions): Promi
   function untrackPresence(channel: Channel): void {
     const presence = presences.get(channel.tenantTopic);
     const diff = presence?.untrack(channel);
-    channel.presencePayload = null;
     if (presence && presence.size === 0) presences.delete(channel.tenantTopic);
     if (diff) dispatchPresenceDiff(channel.tenantTopic, diff);
   }
@@ -414,13 +411,12 @@ export async function startRealtimeServer(options: RealtimeServerOptions): Promi
       if (channel.closed) return { ok: false };
     }
     if (channel.private && !channel.policies?.presence.write) return { ok: false };
-    const meta = payload.payload ?? {};
+    const meta = 'payload' in payload ? payload.payload : {};
     if (!isObject(meta)) return { ok: false, reason: 'Presence track payload must be a map' };
     let presence = presences.get(channel.tenantTopic);
     if (!presence) presences.set(channel.tenantTopic, (presence = new TopicPresence()));
     const diff = presence.track(channel, channel.presenceKey, meta);
     channel.presenceEnabled = true;
-    channel.presencePayload = meta;
     if (diff) dispatchPresenceDiff(channel.tenantTopic, diff);
     return { ok: true };
   }
@@ -435,10 +431,10 @@ export async function startRealtimeServer(options: RealtimeServerOptions): Promi
       return join(connection, message);
     }
     const channel = connection.channels.get(topic);
-    // Phoenix: pushes to a topic the socket has not joined (or an outdated join) are refused.
-    if (!channel || (message.joinRef !== null && message.joinRef !== channel.joinRef)) {
-      return push(connection, replyMessage(message, 'error', { reason: 'unmatched topic' }));
-    }
+    // Phoenix.Socket: a push to a topic the socket has not joined is answered "unmatched topic";
+    // one carrying an older join's ref raced a close and is dropped.
+    if (!channel) return push(connection, replyMessage(message, 'error', { reason: 'unmatched topic' }));
+    if (message.joinRef !== null && channel.joinRef !== null && message.joinRef !== channel.joinRef) return;
     switch (event) {
       case 'phx_leave':
         push(connection, replyMessage(message, 'ok'));
@@ -477,6 +473,7 @@ export async function startRealtimeServer(options: RealtimeServerOptions): Promi
       push(connection, replyMessage(request, 'error', { reason: 'unmatched topic' }));
       return Promise.resolve();
     }
+    if (incoming.joinRef !== null && channel.joinRef !== null && incoming.joinRef !== channel.joinRef) return Promise.resolve();
     return handleBroadcast(channel, request, { user: incoming.broadcast });
   }
 
@@ -593,7 +590,11 @@ export async function startRealtimeServer(options: RealtimeServerOptions): Promi
     },
     async stop() {
       stopped = true;
-      for (const connection of connections) connection.ws.terminate();
+      for (const connection of connections) {
+        if (connection.idleTimer) clearTimeout(connection.idleTimer);
+        for (const channel of [...connection.channels.values()]) closeChannel(channel, false);
+        connection.ws.terminate();
+      }
       if (standalone) {
         const server = standalone;
         server.closeAllConnections();
