@@ -208,6 +208,17 @@ describe('private channels', () => {
     expect(heard.map((m) => m.event)).toEqual(['marker']);
   });
 
+  it('the join and write probes leave no rows behind', async () => {
+    const name = topic('probes');
+    const channel = (await realtimeClient(await tokenFor(alice, { read: [name], write: [name] }))).channel(name, {
+      config: { private: true, broadcast: { ack: true }, presence: { enabled: true } },
+    });
+    expect(await subscribe(channel)).toEqual({ status: 'SUBSCRIBED' });
+    expect(await channel.send({ type: 'broadcast', event: 'probe-me', payload: {} })).toBe('ok');
+    const [row] = await superuser()`select count(*)::int as n from realtime.messages where topic = ${name}`;
+    expect(row.n).toBe(0);
+  });
+
   it('presence is authorized apart from broadcast, by the extension column', async () => {
     const name = topic('presence-policy');
     const broadcaster = (await realtimeClient(await tokenFor(alice, { read: [name], write: [name] }))).channel(name, {
@@ -442,6 +453,24 @@ describe('tokens', () => {
     await superuser()`select realtime.send('{}'::jsonb, 'after', ${name})`;
     await waitFor(() => otherHeard.length === 2, 'the second message');
     expect(heard.map((m) => m.event)).toEqual(['before']);
+  });
+});
+
+describe('tokens and write permission', () => {
+  it('a new token is checked again for writing: a sender who lost it can no longer broadcast', async () => {
+    const name = topic('write-revoked');
+    const client = await realtimeClient(await tokenFor(alice, { read: [name], write: [name] }));
+    const sender = client.channel(name, { config: { private: true, broadcast: { ack: true } } });
+    const listener = (await realtimeClient(await tokenFor(bob, { read: [name] }))).channel(name, { config: { private: true } });
+    const heard = collect(listener);
+    expect(await subscribe(sender)).toEqual({ status: 'SUBSCRIBED' });
+    expect(await subscribe(listener)).toEqual({ status: 'SUBSCRIBED' });
+    expect(await sender.send({ type: 'broadcast', event: 'allowed', payload: {} })).toBe('ok');
+    await client.realtime.setAuth(await tokenFor(alice, { read: [name] }, Math.floor(Date.now() / 1000) + 3600));
+    expect(await sender.send({ type: 'broadcast', event: 'refused', payload: {} }, { timeout: 500 })).toBe('timed out');
+    await superuser()`select realtime.send('{}'::jsonb, 'marker', ${name})`;
+    await waitFor(() => heard.length === 2, 'the marker');
+    expect(heard.map((m) => m.event)).toEqual(['allowed', 'marker']);
   });
 });
 
