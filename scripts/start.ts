@@ -52,6 +52,7 @@ Sokoni local stack is running (ready in ${seconds} s). Ctrl-C stops it.
          API URL: ${stack.apiUrl}
         REST URL: ${stack.restUrl}
    Functions URL: ${stack.functionsUrl}
+    Realtime URL: ${stack.realtimeUrl}
           DB URL: ${stack.dbUrl}
       JWT secret: ${stack.jwtSecret}
         anon key: ${stack.anonKey}

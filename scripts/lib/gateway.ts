@@ -91,10 +91,11 @@ export async function startGateway(options: { port: number; routes?: Iterable<[s
  * A service `npm start` does not run: 501 in the JSON shape of that service's own errors, naming
  * what is served locally and where the rest runs.
  */
-export function notServedLocally(service: 'auth' | 'storage' | 'realtime'): Route {
+export function notServedLocally(service: 'auth' | 'storage'): Route {
   const message =
     `The ${SERVICE_NAMES[service]} is not part of the Docker-free local stack (npm start), which serves ` +
-    'the database API at /rest/v1 and edge functions at /functions/v1; `npx supabase start` runs ' +
+    'the database API at /rest/v1, Realtime at /realtime/v1 and edge functions at /functions/v1; ' +
+    '`npx supabase start` runs ' +
     'the full platform where Docker is available.' +
     (service === 'auth' ? ' For a signed-in user\'s access token locally, run `npm run token` (see README).' : '');
   const body = ERROR_SHAPES[service](message);
@@ -104,16 +105,14 @@ export function notServedLocally(service: 'auth' | 'storage' | 'realtime'): Rout
   };
 }
 
-const SERVICE_NAMES = { auth: 'Auth server (GoTrue)', storage: 'Storage API', realtime: 'Realtime server' } as const;
+const SERVICE_NAMES = { auth: 'Auth server (GoTrue)', storage: 'Storage API' } as const;
 
 /** Error bodies as each server writes them. */
-const ERROR_SHAPES: Record<'auth' | 'storage' | 'realtime', (message: string) => unknown> = {
+const ERROR_SHAPES: Record<'auth' | 'storage', (message: string) => unknown> = {
   // GoTrue's HTTPError: {code, error_code, msg}.
   auth: (msg) => ({ code: 501, error_code: 'not_implemented', msg }),
   // Storage API's error: statusCode as a string, a code, error and message.
   storage: (message) => ({ statusCode: '501', code: 'NotImplemented', error: 'Not Implemented', message }),
-  // Realtime's HTTP API (Phoenix fallback controller): {message}.
-  realtime: (message) => ({ message }),
 };
 
 export type Upstream = { socketPath: string } | { host: string; port: number };

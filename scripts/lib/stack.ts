@@ -1,7 +1,7 @@
 // The local stand-in of `supabase start`: Postgres, platform bootstrap, migrations and seed,
-// the pg_net delivery worker, the API gateway, then PostgREST (/rest/v1) beside the edge
-// functions (/functions/v1), and the pg_cron worker; stopped in reverse. Used by `npm start`
-// and by the test harness.
+// the pg_net delivery worker, Realtime, the API gateway, then PostgREST (/rest/v1) beside the
+// edge functions (/functions/v1), and the pg_cron worker; stopped in reverse. Used by
+// `npm start` and by the test harness.
 import postgres from 'postgres';
 import { apiKeys, databaseUrl, JWT_SECRET, localJwks } from './local-platform.ts';
 import { applyMigrations, applyPlatform } from './database-setup.ts';
@@ -11,6 +11,7 @@ import { notServedLocally, startGateway } from './gateway.ts';
 import { restRoute, startPostgrest } from './postgrest.ts';
 import { startCronWorker } from './cron-worker.ts';
 import { startNetWorker } from './net-worker.ts';
+import { realtimeRoute, startRealtimeServer } from './realtime-server.ts';
 import { startCluster } from './postgres-cluster.ts';
 import { assertPortFree } from './ports.ts';
 import { readDotEnv } from './project-config.ts';
@@ -38,6 +39,8 @@ export interface Stack {
   apiUrl: string;
   restUrl: string;
   functionsUrl: string | null;
+  /** What supabase-js connects to (it appends /websocket), on the API gateway. */
+  realtimeUrl: string;
   jwtSecret: string;
   anonKey: string;
   serviceRoleKey: string;
@@ -103,6 +106,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     );
     stops.push(() => netWorker.stop());
     const keys = await apiKeys();
+    // As Realtime's database user, which switches to the API roles to probe policies.
+    const realtime = await step('starting Realtime', () =>
+      startRealtimeServer({ dbUrl: databaseUrl('supabase_admin', options.dbPort), jwtSecret: JWT_SECRET, log })
+    );
+    stops.push(() => realtime.stop());
     // Bound before the servers behind it start: the functions are told its port.
     const gateway = await step('binding the API gateway', () =>
       startGateway({
@@ -111,7 +119,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         routes: [
           ['/auth/v1', notServedLocally('auth')],
           ['/storage/v1', notServedLocally('storage')],
-          ['/realtime/v1', notServedLocally('realtime')],
+          ['/realtime/v1', realtimeRoute(realtime)],
         ],
       })
     );
@@ -148,6 +156,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       apiUrl: gateway.url,
       restUrl,
       functionsUrl,
+      realtimeUrl: `ws://127.0.0.1:${gateway.port}/realtime/v1`,
       jwtSecret: JWT_SECRET,
       anonKey: keys.anonKey,
       serviceRoleKey: keys.serviceRoleKey,

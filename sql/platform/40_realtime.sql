@@ -80,3 +80,22 @@ grant execute on function realtime.broadcast_changes(text, text, text, text, tex
 
 -- Migrations (as postgres) create policies on realtime.messages, as on a hosted project.
 grant supabase_realtime_admin to postgres;
+
+-- Local delivery: upstream, Realtime streams inserts into realtime.messages by logical
+-- replication (lib/realtime/tenants/replication_connection.ex), so only committed rows reach
+-- subscribers. Locally the same guarantee comes from NOTIFY, which Postgres delivers on commit
+-- only; the local Realtime server (scripts/lib/realtime-server.ts) listens and reads the rows.
+create or replace function realtime.notify_local_server() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform pg_catalog.pg_notify('realtime_local_messages', new.id::text);
+  return null;
+end;
+$$;
+alter function realtime.notify_local_server() owner to supabase_realtime_admin;
+revoke execute on function realtime.notify_local_server() from public;
+drop trigger if exists notify_local_server on realtime.messages;
+create trigger notify_local_server after insert on realtime.messages
+  for each row execute function realtime.notify_local_server();

@@ -153,15 +153,16 @@ describe('PostgREST’s lifetime', () => {
 
 describe('services the Docker-free stack does not run', () => {
   it.each([
-    ['/auth/v1/token?grant_type=password', { code: 501, error_code: 'not_implemented' }, 'msg'],
-    ['/storage/v1/object/product-images/a.webp', { statusCode: '501', error: 'Not Implemented' }, 'message'],
-    ['/realtime/v1/api/broadcast', {}, 'message'],
-  ])('%s answers 501 in its server’s error shape', async (route, shape, field) => {
+    ['/auth/v1/token?grant_type=password', { code: 501, error_code: 'not_implemented' }, 'msg', '/rest/v1'],
+    ['/storage/v1/object/product-images/a.webp', { statusCode: '501', error: 'Not Implemented' }, 'message', '/rest/v1'],
+    // The local Realtime server serves its WebSocket, not its HTTP API.
+    ['/realtime/v1/api/broadcast', {}, 'message', '/realtime/v1/websocket'],
+  ])('%s answers 501 in its server’s error shape', async (route, shape, field, served) => {
     const res = await fetch(`${apiUrl()}${route}`, { method: 'POST', headers: { apikey: (await apiKeys()).anonKey } });
     expect(res.status).toBe(501);
     const body = await res.json();
     expect(body).toMatchObject(shape);
-    expect(body[field]).toContain('/rest/v1');
+    expect(body[field]).toContain(served);
     expect(body[field]).toContain('npx supabase start');
   });
 
@@ -176,9 +177,9 @@ describe('services the Docker-free stack does not run', () => {
     expect(error?.status).toBe(501);
   });
 
-  it('a Realtime WebSocket upgrade is refused with the same 501', async () => {
+  it('a WebSocket upgrade to a Realtime path other than its socket gets the gateway’s 404', async () => {
     const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request(`${apiUrl()}/realtime/v1/websocket?vsn=1.0.0`, {
+      const req = http.request(`${apiUrl()}/realtime/v1/elsewhere?vsn=1.0.0`, {
         headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
       });
       req.on('response', (res) => {
@@ -190,8 +191,8 @@ describe('services the Docker-free stack does not run', () => {
       req.on('error', reject);
       req.end();
     });
-    expect(status).toBe(501);
-    expect(JSON.parse(body).message).toContain('Realtime');
+    expect(status).toBe(404);
+    expect(JSON.parse(body)).toEqual({ message: 'no Route matched with those values' });
   });
 
   it('an unknown path gets the gateway’s own 404', async () => {

@@ -1,12 +1,13 @@
-// `npm start` as a newcomer runs it: the stack comes up, answers health and REST queries, prints
-// its URLs and keys, and leaves nothing running when stopped — also when stopped halfway
-// through starting.
+// `npm start` as a newcomer runs it: the stack comes up, answers health, REST queries and
+// Realtime, prints its URLs and keys, and leaves nothing running when stopped — also when
+// stopped halfway through starting.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { apiKeys, ROOT } from '../../scripts/lib/local-platform.ts';
 import { runningPostmaster } from '../../scripts/lib/postgres-cluster.ts';
 import { assertPortFree, freePort } from '../../scripts/lib/ports.ts';
@@ -70,8 +71,18 @@ async function expectNothingLeft(stack: StartedStack): Promise<void> {
   await expect(assertPortFree(stack.apiPort, 'API gateway')).resolves.toBeUndefined();
 }
 
+/** Realtime's WebSocket on the API port, as supabase-js reaches it: one heartbeat and its reply. */
+function realtimeHeartbeat(apiPort: number, apikey: string): Promise<unknown> {
+  const ws = new WebSocket(`ws://127.0.0.1:${apiPort}/realtime/v1/websocket?apikey=${apikey}&vsn=2.0.0`);
+  return new Promise((resolve, reject) => {
+    ws.on('open', () => ws.send(JSON.stringify([null, '1', 'phoenix', 'heartbeat', {}])));
+    ws.on('message', (data) => (resolve(JSON.parse(String(data))), ws.close()));
+    ws.on('error', reject);
+  });
+}
+
 describe('npm start', () => {
-  it('serves health and PostgREST, prints URLs and keys, and stops cleanly on SIGTERM', async () => {
+  it('serves health, PostgREST and Realtime, prints URLs and keys, and stops cleanly on SIGTERM', async () => {
     const stack = await npmStart('full');
     try {
       await waitForOutput(stack, 'service_role key:');
@@ -91,6 +102,8 @@ describe('npm start', () => {
       });
       expect(products.status).toBe(200);
       expect(await products.json()).toHaveLength(2);
+      expect(stack.output()).toContain(`ws://127.0.0.1:${stack.apiPort}/realtime/v1`);
+      expect(await realtimeHeartbeat(stack.apiPort, anonKey)).toEqual([null, '1', 'phoenix', 'phx_reply', { status: 'ok', response: {} }]);
     } finally {
       stack.child.kill('SIGTERM');
       expect(await stack.exited).toBe(0);

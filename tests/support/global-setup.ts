@@ -1,6 +1,6 @@
 // Starts a throwaway local stack (Postgres, platform, migrations, seed, pg_net worker, the API
-// gateway with PostgREST at /rest/v1) on free ports for the whole test run and removes it
-// afterwards, whatever the tests did.
+// gateway with PostgREST at /rest/v1 and Realtime at /realtime/v1) on free ports for the whole
+// test run and removes it afterwards, whatever the tests did.
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,8 @@ export interface ProvidedStack {
   dbPort: number;
   /** The API gateway: PostgREST at /rest/v1 (no functions: tests start those on demand). */
   apiUrl: string;
+  /** The local Realtime server, as supabase-js names it (`ws://…/realtime/v1`). */
+  realtimeUrl: string;
 }
 
 declare module 'vitest' {
@@ -41,6 +43,6 @@ export default async function setup(project: TestProject) {
     await teardown();
     throw error;
   }
-  project.provide('stack', { dbPort: stack.dbPort, apiUrl: stack.apiUrl });
+  project.provide('stack', { dbPort: stack.dbPort, apiUrl: stack.apiUrl, realtimeUrl: stack.realtimeUrl });
   return teardown;
 }
