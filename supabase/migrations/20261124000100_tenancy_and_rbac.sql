@@ -259,6 +259,40 @@ as $$
 $$;
 revoke all on function private.slugify(text) from public;
 
+-- Whether an invitation's sender still holds members.manage in its business and may still
+-- grant its role (the same rules invite_member applied when it was sent).
+create function private.may_still_invite(invitation public.invitations) returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select exists (
+    select 1 from public.business_members m
+    where m.business_id = invitation.business_id and m.user_id = invitation.invited_by
+      and 'members.manage' = any (private.permissions_of(m.role))
+      and private.permissions_of(invitation.role) <@ private.permissions_of(m.role)
+  )
+$$;
+revoke all on function private.may_still_invite(public.invitations) from public;
+
+-- SECURITY DEFINER: memberships also disappear through auth's user deletion (as
+-- supabase_auth_admin, which may not touch invitations), and service_role may change them
+-- directly; wherever a member is removed or demoted, the invitations they could no longer
+-- send are withdrawn.
+create function private.withdraw_invitations_of_departed_inviter() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  delete from public.invitations i
+  where i.business_id = old.business_id and i.invited_by = old.user_id and i.accepted_at is null
+    and not private.may_still_invite(i);
+  return null;
+end;
+$$;
+revoke all on function private.withdraw_invitations_of_departed_inviter() from public;
+
 -- SECURITY DEFINER: GoTrue inserts users as supabase_auth_admin, which has no rights on public.profiles.
 create function private.create_profile_for_new_user() returns trigger
 language plpgsql
@@ -300,6 +334,8 @@ create trigger set_updated_at before update on public.role_permissions
   for each row execute function private.set_updated_at();
 create trigger set_updated_at before update on public.invitations
   for each row execute function private.set_updated_at();
+create trigger withdraw_invitations_of_departed_inviter after delete or update of role on public.business_members
+  for each row execute function private.withdraw_invitations_of_departed_inviter();
 
 -- ============================================================================
 -- Policies
@@ -447,13 +483,20 @@ begin
   perform private.lock_business(invitation.business_id, caller);
   select * into invitation from public.invitations i where i.id = invitation.id for update;
   if not found then
-    raise exception 'This invitation was replaced by a newer one.' using errcode = 'PT409';
+    raise exception 'This invitation was withdrawn or replaced by a newer one.' using errcode = 'PT409';
   end if;
   if invitation.accepted_at is not null then
     raise exception 'This invitation has already been used.' using errcode = 'PT409';
   end if;
   if invitation.expires_at <= now() then
     raise exception 'This invitation expired at %; ask for a new one.', invitation.expires_at using errcode = 'PT422';
+  end if;
+  -- An invitation never outlives its inviter's authority: removals and demotions withdraw it
+  -- (private.withdraw_invitations_of_departed_inviter), and this re-check also covers a
+  -- permission map edited since, or an inviter whose account is gone.
+  if not private.may_still_invite(invitation) then
+    raise exception 'This invitation was withdrawn: whoever sent it can no longer invite to this role; ask for a new one.'
+      using errcode = 'PT409';
   end if;
   -- The live, confirmed address from auth.users, not a claim: tokens go stale.
   select lower(u.email) into caller_email from auth.users u where u.id = caller and u.email_confirmed_at is not null;
@@ -470,6 +513,44 @@ end;
 $$;
 revoke all on function public.accept_invitation(text) from public;
 grant execute on function public.accept_invitation(text) to authenticated, service_role;
+
+-- SECURITY DEFINER: deletes invitations, which no API role may delete directly.
+create function public.revoke_invitation(invitation_id uuid) returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  caller uuid := private.require_member_account();
+  caller_role public.business_role;
+  invitation public.invitations;
+begin
+  if invitation_id is null then
+    raise exception 'invitation_id is required.' using errcode = '22023';
+  end if;
+  select * into invitation from public.invitations i where i.id = invitation_id;
+  -- Someone who may not list the business's invitations learns nothing about this one.
+  if not found or not invitation.business_id = any (private.business_ids_with_permission('members.manage')) then
+    raise exception 'No invitation has id %.', invitation_id using errcode = 'PT404';
+  end if;
+  -- Business first, then the invitation: the same lock order as invite_member and accept_invitation.
+  caller_role := private.lock_business(invitation.business_id, caller);
+  perform private.require_permission(caller_role, 'members.manage');
+  select * into invitation from public.invitations i where i.id = invitation_id for update;
+  if not found then
+    raise exception 'No invitation has id %.', invitation_id using errcode = 'PT404';
+  end if;
+  if invitation.accepted_at is not null then
+    raise exception 'This invitation was already accepted; remove the member instead.' using errcode = 'PT409';
+  end if;
+  perform private.require_role_within(caller_role, invitation.role);
+  delete from public.invitations i where i.id = invitation_id;
+end;
+$$;
+revoke all on function public.revoke_invitation(uuid) from public;
+grant execute on function public.revoke_invitation(uuid) to authenticated, service_role;
+comment on function public.revoke_invitation(uuid) is
+  'Withdraws a pending invitation (needs members.manage in its business and a role that includes the invited one).';
 
 -- SECURITY DEFINER: updates business_members, which no API role may update directly.
 create function public.change_member_role(business_id uuid, user_id uuid, role public.business_role)
