@@ -248,6 +248,44 @@ end;
 $$;
 revoke all on function private.send_edited_product_for_review() from public;
 
+-- What an approver approves is exactly what was submitted: an edit to a product awaiting
+-- approval withdraws the submission (back to draft, to be submitted again), so neither an
+-- approver's own rewrite nor a change made after the approver looked can be approved unseen.
+create function private.withdraw_edited_submission() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  new.status := 'draft';
+  new.submitted_by := null;
+  perform set_config('catalogue.status_note', 'Name, description or category changed while awaiting approval: submission withdrawn.', true);
+  return new;
+end;
+$$;
+revoke all on function private.withdraw_edited_submission() from public;
+
+-- The status move after a content change that a column trigger cannot see (images, stored
+-- objects): an approved product goes back for review, credited to whoever changed it; a
+-- pending one is withdrawn to draft. The caller is a SECURITY DEFINER trigger.
+create function private.send_back_after_content_change(target uuid, what text) returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  current_status public.product_status;
+begin
+  select p.status into current_status from public.products p where p.id = target for update;
+  if current_status = 'approved' then
+    perform set_config('catalogue.status_note', what || ' changed after approval.', true);
+    update public.products p set status = 'pending_approval', submitted_by = (select auth.uid()) where p.id = target;
+  elsif current_status = 'pending_approval' then
+    perform set_config('catalogue.status_note', what || ' changed while awaiting approval: submission withdrawn.', true);
+    update public.products p set status = 'draft', submitted_by = null where p.id = target;
+  end if;
+end;
+$$;
+revoke all on function private.send_back_after_content_change(uuid, text) from public;
+
 -- SECURITY DEFINER: an image change by a products.write holder moves the product's status,
 -- a column no API role may update.
 create function private.send_product_back_for_review_after_image_change() returns trigger
@@ -258,16 +296,67 @@ as $$
 declare
   changed public.product_images := case when tg_op = 'DELETE' then old else new end;
 begin
-  if exists (select 1 from public.products p where p.id = changed.product_id and p.status = 'approved') then
-    perform set_config('catalogue.status_note', 'Images changed after approval.', true);
-    update public.products p
-    set status = 'pending_approval', submitted_by = (select auth.uid())
-    where p.id = changed.product_id and p.status = 'approved';
-  end if;
+  perform private.send_back_after_content_change(changed.product_id, 'Images');
   return null;
 end;
 $$;
 revoke all on function private.send_product_back_for_review_after_image_change() from public;
+
+-- SECURITY DEFINER: runs in the Storage API's transaction as the uploader, who may not update
+-- the product's status. Uploading or replacing bytes in a product's folder is an image change
+-- as much as a product_images row is: anon reads the folder of an approved product, so new
+-- bytes must not stay approved without a review.
+create function private.send_product_back_for_review_after_object_change() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  product uuid := private.uuid_or_null((storage.foldername(new.name))[2]);
+begin
+  if exists (
+    select 1 from public.products p
+    where p.id = product and p.business_id = private.uuid_or_null((storage.foldername(new.name))[1])
+  ) then
+    perform private.send_back_after_content_change(product, 'Image file');
+  end if;
+  return null;
+end;
+$$;
+revoke all on function private.send_product_back_for_review_after_object_change() from public;
+
+-- Categories form a tree within one business: a parent from elsewhere or below the category
+-- itself is refused (a loop would hang every walk of the tree).
+create function private.refuse_category_cycle() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if new.parent_id is null or (tg_op = 'UPDATE' and new.parent_id is not distinct from old.parent_id) then
+    return new;
+  end if;
+  -- Parent changes of one business queue here: two concurrent moves could each pass the check
+  -- alone and together close a loop. Each query below then sees the other's committed move.
+  perform pg_advisory_xact_lock(hashtextextended('categories:' || new.business_id::text, 0));
+  if not exists (select 1 from public.categories c where c.id = new.parent_id and c.business_id = new.business_id) then
+    raise exception 'Category % is not a category of this business, so it cannot be the parent.', new.parent_id
+      using errcode = '22023';
+  end if;
+  if exists (
+    with recursive ancestors (id) as (
+      select new.parent_id
+      union
+      select c.parent_id from public.categories c join ancestors a on c.id = a.id where c.parent_id is not null
+    )
+    select 1 from ancestors a where a.id = new.id
+  ) then
+    raise exception 'Category % cannot move under %: that is the category itself or inside it.', new.id, new.parent_id
+      using errcode = 'PT422';
+  end if;
+  return new;
+end;
+$$;
+revoke all on function private.refuse_category_cycle() from public;
 
 -- SECURITY DEFINER: reads the history whatever the deleting role may see of it.
 create function private.refuse_deleting_approved_product() returns trigger
@@ -632,6 +721,14 @@ create trigger send_edited_product_for_review before update of name, description
     or old.category_id is distinct from new.category_id
   ))
   execute function private.send_edited_product_for_review();
+create trigger withdraw_edited_submission before update of name, description, category_id on public.products
+  for each row
+  when (old.status = 'pending_approval' and new.status = 'pending_approval' and (
+    old.name is distinct from new.name
+    or old.description is distinct from new.description
+    or old.category_id is distinct from new.category_id
+  ))
+  execute function private.withdraw_edited_submission();
 create trigger record_product_creation after insert on public.products
   for each row execute function private.record_product_status_change();
 create trigger record_product_status_change after update on public.products
@@ -645,6 +742,11 @@ create trigger send_product_back_for_review_on_update after update on public.pro
   when (old.storage_path is distinct from new.storage_path or old."position" is distinct from new."position"
         or old.alt_text is distinct from new.alt_text)
   execute function private.send_product_back_for_review_after_image_change();
+create trigger send_product_back_for_review_after_object_change after insert or update on storage.objects
+  for each row when (new.bucket_id = 'product-images')
+  execute function private.send_product_back_for_review_after_object_change();
+create trigger refuse_category_cycle before insert or update of parent_id on public.categories
+  for each row execute function private.refuse_category_cycle();
 create trigger set_updated_at before update on public.categories
   for each row execute function private.set_updated_at();
 create trigger set_updated_at before update on public.products
