@@ -40,14 +40,17 @@ beforeAll(async () => {
   [{ id: emptyCheckoutId }] = await superuser()`
     insert into public.checkouts (user_id, idempotency_key, request_hash, cart_hash, payment_method, total, currency, shipping_address)
     values (${customer.id}, ${`bare-${randomUUID()}`}, 'x', 'x', 'manual', 0, 'KES', '{}') returning id`;
+  // A rejected event naming the customer's checkout: its business's order managers read it.
   [{ id: eventId }] = await superuser()`
-    insert into public.payment_events (provider, event_id, event_type, payload)
-    values ('stripe', ${`evt_${randomUUID()}`}, 'checkout.session.completed', '{}') returning id`;
+    insert into public.payment_events (provider, event_id, event_type, payload, status, outcome, checkout_id)
+    values ('stripe', ${`evt_${randomUUID()}`}, 'checkout.session.completed', '{}', 'rejected', 'rejected: test', ${checkoutId})
+    returning id`;
   cartlessUserId = (await createUser()).id;
 });
 
 const refusedToAll = outcomes(['serviceRole'], { users: 'denied', anon: 'denied' });
 const ownerOnly = outcomes(['customer', 'serviceRole'], { users: 'filtered', anon: 'denied' });
+const orderManagers = outcomes(['approver', 'admin', 'serviceRole'], { users: 'filtered', anon: 'denied' });
 const customerAndBusiness = outcomes(['customer', 'viewer', 'editor', 'approver', 'admin', 'serviceRole'], { users: 'filtered', anon: 'denied' });
 
 const readOnly = (
@@ -153,7 +156,7 @@ const cases: MatrixCase[] = [
     (tx) => tx`insert into public.payment_events (provider, event_id, event_type, payload)
                values ('stripe', ${`evt_${randomUUID()}`}, 'forged', '{}') returning id`,
     () => eventId,
-    refusedToAll,
+    orderManagers,
   ),
 ];
 
