@@ -468,8 +468,11 @@ begin
   ) p
   join public.cart_items ci on ci.cart_id = buyer_cart and ci.product_id = p.id;
 
-  -- Every check in one pass over the locked lines; the first problem by name is reported.
-  select (array_agg(format('%s is not available (it is %s).', l.name, l.status) order by l.name)
+  -- Every check in one pass over the locked lines; the first problem is reported. A product
+  -- that is no longer approved is named by id only: its current name and status may be an
+  -- edit no approver has seen, which the buyer may not read.
+  select (array_agg(format('Product %s in your cart is no longer available; remove it to check out.', l.product_id)
+                    order by l.product_id)
             filter (where l.status <> 'approved'))[1],
          (array_agg(format('Only %s %s of %s left; your cart has %s.', l.stock, l.unit, l.name, l.quantity) order by l.name)
             filter (where l.stock < l.quantity))[1],
