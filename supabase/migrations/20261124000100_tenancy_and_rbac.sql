@@ -716,8 +716,10 @@ grant select on public.business_members to authenticated, supabase_auth_admin;
 grant select on public.role_permissions to authenticated;
 grant select on public.invitations to authenticated;
 
-grant all on public.profiles, public.businesses, public.business_members, public.role_permissions,
-  public.invitations to service_role;
+-- Not ALL: TRUNCATE would skip the row triggers (the invitation withdrawal among them), and
+-- REFERENCES and TRIGGER are schema rights no API role needs.
+grant select, insert, update, delete on public.profiles, public.businesses, public.business_members,
+  public.role_permissions, public.invitations to service_role;
 
 -- ============================================================================
 -- Data: the default permission map

@@ -930,8 +930,11 @@ grant update (quantity) on public.cart_items to authenticated;
 grant select on public.checkouts, public.orders, public.order_items, public.order_status_history, public.payments,
   public.payment_events to authenticated;
 
-grant all on public.carts, public.cart_items, public.checkouts, public.orders, public.order_items,
-  public.order_status_history, public.payments, public.payment_events to service_role;
+-- Not ALL (TRUNCATE would skip the row triggers), and the order history stays append-only
+-- even for the service key: only the order functions (as postgres) write it.
+grant select, insert, update, delete on public.carts, public.cart_items, public.checkouts, public.orders,
+  public.order_items, public.payments, public.payment_events to service_role;
+grant select on public.order_status_history to service_role;
 
 -- ============================================================================
 -- Schedules
