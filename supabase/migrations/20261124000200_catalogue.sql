@@ -874,15 +874,16 @@ create policy "Product writers can delete images of their business's products" o
     and private.uuid_or_null((storage.foldername(objects.name))[1])
       = any ((select private.business_ids_with_permission('products.write'))::uuid[])
   );
+-- Outsiders read exactly the objects that an approved product's product_images rows name:
+-- what the approver reviewed. A stray object in the folder (uploaded without a row) stays
+-- inside the business, and new bytes under a named path send the product back for review.
 create policy "Visitors can read images of approved products" on storage.objects
   for select to anon
   using (
     bucket_id = 'product-images'
     and exists (
-      select 1 from public.products p
-      where p.id = private.uuid_or_null((storage.foldername(objects.name))[2])
-        and p.business_id = private.uuid_or_null((storage.foldername(objects.name))[1])
-        and p.status = 'approved'
+      select 1 from public.product_images i join public.products p on p.id = i.product_id
+      where i.storage_path = objects.name and p.status = 'approved'
     )
   );
 create policy "Users can read images of approved products and members their business's" on storage.objects
@@ -893,10 +894,8 @@ create policy "Users can read images of approved products and members their busi
       private.uuid_or_null((storage.foldername(objects.name))[1])
         = any ((select private.business_ids_with_permission('products.read'))::uuid[])
       or exists (
-        select 1 from public.products p
-        where p.id = private.uuid_or_null((storage.foldername(objects.name))[2])
-          and p.business_id = private.uuid_or_null((storage.foldername(objects.name))[1])
-          and p.status = 'approved'
+        select 1 from public.product_images i join public.products p on p.id = i.product_id
+        where i.storage_path = objects.name and p.status = 'approved'
       )
     )
   );

@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBusiness, createCustomer, type BusinessFixture } from '../support/fixtures.ts';
 import { storageAs } from '../support/storage.ts';
+import { asUser } from '../support/postgrest.ts';
 import { apiKeys } from '../../scripts/lib/local-platform.ts';
 import type { Caller } from '../support/postgrest.ts';
 import type { TestUser } from '../support/users.ts';
@@ -87,6 +88,10 @@ describe('reading', () => {
     const product = await createProduct(shop);
     const path = `${shop.id}/${product}/front.jpg`;
     expect((await storageAs(shop.editor).upload(BUCKET, path, jpeg)).error).toBeNull();
+    // Outsiders read the objects that the product's image rows name, as clients add them.
+    const row = await asUser(shop.editor, (tx) => tx`
+      insert into public.product_images (product_id, business_id, storage_path) values (${product}, ${shop.id}, ${path}) returning id`);
+    expect(row.error).toBeNull();
     if (status === 'approved') {
       await rpc(shop.editor, 'submit_product', { product_id: product });
       await rpc(shop.approver, 'approve_product', { product_id: product });

@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { apiKeys } from '../../scripts/lib/local-platform.ts';
 import { createBusiness, createCustomer, type BusinessFixture } from '../support/fixtures.ts';
-import { asAnon, type Caller } from '../support/postgrest.ts';
+import { asAnon, asUser, type Caller } from '../support/postgrest.ts';
 import { storageAs } from '../support/storage.ts';
 import type { TestUser } from '../support/users.ts';
 import { createProduct, historyOf, productState, rpc } from '../catalogue/catalogue-fixtures.ts';
@@ -25,11 +25,16 @@ beforeAll(async () => {
   anon = { jwt, claims: JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8')) };
 });
 
+const addImageRow = (product: string, path: string) =>
+  asUser(shop.editor, (tx) => tx`
+    insert into public.product_images (product_id, business_id, storage_path) values (${product}, ${shop.id}, ${path}) returning id`);
+
 /** An approved product with one image, readable by everyone. */
 async function approvedWithImage() {
   const product = await createProduct(shop);
   const path = `${shop.id}/${product}/front.jpg`;
   expect((await storageAs(shop.editor).upload(BUCKET, path, jpeg)).error).toBeNull();
+  expect((await addImageRow(product, path)).error).toBeNull();
   await rpc(shop.editor, 'submit_product', { product_id: product });
   await rpc(shop.approver, 'approve_product', { product_id: product });
   expect((await productState(product)).status).toBe('approved');
@@ -83,6 +88,21 @@ describe('unreviewed product images never go public', () => {
     expect((await storageAs(shop.approver).upload(BUCKET, `${shop.id}/${product}/late.jpg`, jpeg)).error).toBeNull();
     expect(await productState(product)).toMatchObject({ status: 'draft', submitted_by: null });
     expect((await rpc(shop.approver, 'approve_product', { product_id: product })).error).toMatchObject({ code: 'PT409' });
+  });
+
+  it('a stray object in an approved product\'s folder, named by no image row, is never public', async () => {
+    // Uploaded while the product was a draft, so no review was triggered; the approver reviews
+    // the product's image rows, which do not name it.
+    const product = await createProduct(shop);
+    const named = `${shop.id}/${product}/front.jpg`;
+    const stray = `${shop.id}/${product}/stray.jpg`;
+    for (const path of [named, stray]) expect((await storageAs(shop.editor).upload(BUCKET, path, jpeg)).error).toBeNull();
+    expect((await addImageRow(product, named)).error).toBeNull();
+    await rpc(shop.editor, 'submit_product', { product_id: product });
+    await rpc(shop.approver, 'approve_product', { product_id: product });
+    expect((await productState(product)).status).toBe('approved');
+    expect((await storageAs(anon).download(BUCKET, named)).error).toBeNull();
+    await expectHiddenFromOutsiders(stray);
   });
 
   it('uploads to a draft change nothing about its status', async () => {
