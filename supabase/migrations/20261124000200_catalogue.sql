@@ -303,9 +303,9 @@ $$;
 revoke all on function private.send_product_back_for_review_after_image_change() from public;
 
 -- SECURITY DEFINER: runs in the Storage API's transaction as the uploader, who may not update
--- the product's status. Uploading or replacing bytes in a product's folder is an image change
--- as much as a product_images row is: anon reads the folder of an approved product, so new
--- bytes must not stay approved without a review.
+-- the product's status. Uploading, replacing or moving bytes into a product's folder is an
+-- image change as much as a product_images row is: anon reads the objects an approved
+-- product's rows name, so new bytes under those names must not stay approved unreviewed.
 create function private.send_product_back_for_review_after_object_change() returns trigger
 language plpgsql
 security definer
@@ -326,7 +326,7 @@ $$;
 revoke all on function private.send_product_back_for_review_after_object_change() from public;
 
 -- Categories form a tree within one business: a parent from elsewhere or below the category
--- itself is refused (a loop would hang every walk of the tree).
+-- itself is refused (a loop has no root, and every walk up or down the tree would circle).
 create function private.refuse_category_cycle() returns trigger
 language plpgsql
 set search_path = ''

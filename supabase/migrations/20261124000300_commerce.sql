@@ -617,7 +617,7 @@ begin
     end if;
 
     if verdict = 'rejected' then
-      null;
+      null;  -- Stored below with the checkout it named, for that checkout's order managers.
     elsif target is null then
       result := 'unknown session';
     else
