@@ -2,7 +2,8 @@
 // descendants (a loop every walk of the tree would follow forever), or to a category of
 // another business. Both are refused with a clear error and change nothing.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { newConnection, superuser } from '../support/db.ts';
+import { superuser } from '../support/db.ts';
+import { gate, waitUntilBlockedBy } from '../support/locks.ts';
 import { createBusiness, type BusinessFixture } from '../support/fixtures.ts';
 import { asUser } from '../support/postgrest.ts';
 import { createCategory } from '../catalogue/catalogue-fixtures.ts';
@@ -74,40 +75,23 @@ describe('category cycles', () => {
   it('two concurrent moves that together would close a loop: the second waits for the first and is refused', async () => {
     const a = await createCategory(shop, 'Loop A');
     const b = await createCategory(shop, 'Loop B');
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let moved!: () => void;
-    const movedButOpen = new Promise<void>((resolve) => (moved = resolve));
+    const moveGate = gate();
     const first = asUser(shop.editor, async (tx) => {
       await tx`update public.categories set parent_id = ${b} where id = ${a}`;
-      moved();
-      await held;
+      const [{ pid }] = await tx`select pg_backend_pid() as pid`;
+      await moveGate.hold(pid);
     });
-    const watcher = newConnection('supabase_admin');
     try {
-      await movedButOpen;
+      const holder = await moveGate.holding;
+      // Alone, b under a is a legal move; after a under b it closes a loop.
       const second = move(b, a, shop.admin);
-      await waitFor(async () => {
-        const [row] = await watcher`
-          select count(*)::int as n from pg_stat_activity
-          where wait_event_type = 'Lock' and query like '%update public.categories set parent_id%'`;
-        return row.n > 0;
-      });
-      release();
+      await waitUntilBlockedBy(holder);
+      moveGate.release();
       expect((await first).error).toBeNull();
       expect((await second).error).toMatchObject({ code: 'PT422', status: 422 });
       expect([await parentOf(a), await parentOf(b)]).toEqual([b, null]);
     } finally {
-      release();
-      await watcher.end();
+      moveGate.release();
     }
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error('timed out waiting for the condition');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

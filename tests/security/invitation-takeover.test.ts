@@ -5,7 +5,8 @@
 // Also: revoke_invitation and the list of pending invitations for members.manage holders.
 import type { Row } from 'postgres';
 import { describe, expect, it } from 'vitest';
-import { newConnection, superuser } from '../support/db.ts';
+import { superuser } from '../support/db.ts';
+import { gate, waitUntilBlockedBy } from '../support/locks.ts';
 import { type BusinessFixture, createBusiness, createCustomer } from '../support/fixtures.ts';
 import { asAnon, asUser, type ApiResult } from '../support/postgrest.ts';
 import { createUser, signIn, type TestUser, uniqueEmail } from '../support/users.ts';
@@ -97,34 +98,24 @@ describe('business takeover through a leftover invitation', () => {
 
   it('acceptance racing the removal of its inviter waits for it and is then refused', async () => {
     const { shop, rogue, accomplice, invitation } = await rogueInvitation();
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let removed!: () => void;
-    const removedButOpen = new Promise<void>((resolve) => (removed = resolve));
+    const removalGate = gate();
     // The remaining admin removes the rogue and keeps the transaction (and the business lock) open.
     const removal = asUser(shop.admin, async (tx) => {
       await tx`select public.remove_member(business_id := ${shop.id}, user_id := ${rogue.id})`;
-      removed();
-      await held;
+      const [{ pid }] = await tx`select pg_backend_pid() as pid`;
+      await removalGate.hold(pid);
     });
-    const watcher = newConnection('supabase_admin');
     try {
-      await removedButOpen;
+      const holder = await removalGate.holding;
       const acceptance = rpc(accomplice, 'accept_invitation', { token: invitation.token });
       // Release only once the acceptance is waiting for the business row the removal holds.
-      await waitFor(async () => {
-        const [row] = await watcher`
-          select count(*)::int as n from pg_stat_activity
-          where wait_event_type = 'Lock' and query like '%accept_invitation%'`;
-        return row.n > 0;
-      });
-      release();
+      await waitUntilBlockedBy(holder);
+      removalGate.release();
       expect((await removal).error).toBeNull();
       expect((await acceptance).error).toMatchObject({ code: 'PT409', status: 409 });
       expect(await membersOf(shop.id)).not.toContainEqual(expect.objectContaining({ user_id: accomplice.id }));
     } finally {
-      release();
-      await watcher.end();
+      removalGate.release();
     }
   });
 
@@ -136,14 +127,6 @@ describe('business takeover through a leftover invitation', () => {
     expect(await membersOf(shop.id)).toContainEqual({ user_id: accomplice.id, role: 'viewer' });
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error('timed out waiting for the condition');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('revoke_invitation', () => {
   async function pending(shop: BusinessFixture, role: 'admin' | 'viewer' = 'viewer') {

@@ -6,7 +6,7 @@
 // after the approver looked at it.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBusiness, type BusinessFixture } from '../support/fixtures.ts';
-import { newConnection } from '../support/db.ts';
+import { gate, waitUntilBlockedBy } from '../support/locks.ts';
 import { asUser } from '../support/postgrest.ts';
 import { createCategory, createProduct, historyOf, productState, rpc } from '../catalogue/catalogue-fixtures.ts';
 
@@ -63,40 +63,23 @@ describe('approving one\'s own rewrite', () => {
 
   it('an approval racing an edit lands on nothing: the edit withdraws the submission first and the approval gets 409', async () => {
     const product = await createProduct(shop, 'pending_approval');
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let edited!: () => void;
-    const editedButOpen = new Promise<void>((resolve) => (edited = resolve));
+    const editGate = gate();
     // The editor's change is made but not committed when the approver, who read the old text, approves.
     const editing = asUser(shop.editor, async (tx) => {
       await tx`update public.products set description = 'Changed after the approver looked.' where id = ${product}`;
-      edited();
-      await held;
+      const [{ pid }] = await tx`select pg_backend_pid() as pid`;
+      await editGate.hold(pid);
     });
-    const watcher = newConnection('supabase_admin');
     try {
-      await editedButOpen;
+      const holder = await editGate.holding;
       const approval = rpc(shop.approver, 'approve_product', { product_id: product });
-      await waitFor(async () => {
-        const [row] = await watcher`
-          select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%approve_product%'`;
-        return row.n > 0;
-      });
-      release();
+      await waitUntilBlockedBy(holder);
+      editGate.release();
       expect((await editing).error).toBeNull();
       expect((await approval).error).toMatchObject({ code: 'PT409', status: 409 });
       expect((await productState(product)).status).toBe('draft');
     } finally {
-      release();
-      await watcher.end();
+      editGate.release();
     }
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error('timed out waiting for the condition');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
