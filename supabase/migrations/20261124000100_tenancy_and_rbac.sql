@@ -89,6 +89,17 @@ create table public.invitations (
 );
 comment on table public.invitations is 'Single-use invitations to join a business, accepted with accept_invitation(token).';
 
+-- Invitation e-mails each business sent per UTC day, counted by invite_member.
+create table private.invitation_usage (
+  business_id uuid not null references public.businesses (id) on delete cascade,
+  day date not null,
+  sent int not null check (sent >= 0),
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  primary key (business_id, day)
+);
+comment on table private.invitation_usage is 'Invitations each business sent per UTC day: invite_member refuses beyond the daily budget.';
+
 -- ============================================================================
 -- Indexes
 -- ============================================================================
@@ -334,6 +345,8 @@ create trigger set_updated_at before update on public.role_permissions
   for each row execute function private.set_updated_at();
 create trigger set_updated_at before update on public.invitations
   for each row execute function private.set_updated_at();
+create trigger set_updated_at before update on private.invitation_usage
+  for each row execute function private.set_updated_at();
 create trigger withdraw_invitations_of_departed_inviter after delete or update of role on public.business_members
   for each row execute function private.withdraw_invitations_of_departed_inviter();
 
@@ -345,6 +358,8 @@ alter table public.businesses enable row level security;
 alter table public.business_members enable row level security;
 alter table public.role_permissions enable row level security;
 alter table public.invitations enable row level security;
+-- No policies: only invite_member (SECURITY DEFINER) counts invitations.
+alter table private.invitation_usage enable row level security;
 
 create policy "Users can read their own profile" on public.profiles
   for select to authenticated using (id = (select auth.uid()));
@@ -433,6 +448,7 @@ declare
   caller_role public.business_role;
   invitee text := lower(btrim(email));
   invitation public.invitations;
+  sent_today int;
 begin
   if business_id is null or role is null then
     raise exception 'business_id and role are required.' using errcode = '22023';
@@ -449,6 +465,18 @@ begin
   ) then
     raise exception '% is already a member of this business.', invitee using errcode = 'PT409';
   end if;
+  -- Every invitation e-mails any address, with a business and inviter name of the inviter's
+  -- choosing: a daily budget per business keeps the platform from serving as a mail relay.
+  -- The business row is locked, so concurrent invitations are counted one after another.
+  insert into private.invitation_usage as u (business_id, day, sent)
+  values (invite_member.business_id, (now() at time zone 'UTC')::date, 1)
+  on conflict on constraint invitation_usage_pkey do update set sent = u.sent + 1 where u.sent < 50
+  returning u.sent into sent_today;
+  if sent_today is null then
+    raise exception 'This business has sent its 50 invitations for today (UTC); try again tomorrow.' using errcode = 'PT429';
+  end if;
+  delete from private.invitation_usage u
+  where u.business_id = invite_member.business_id and u.day < (now() at time zone 'UTC')::date;
   -- A new invitation replaces a pending one for the same address.
   delete from public.invitations i
   where i.business_id = invite_member.business_id and i.email = invitee and i.accepted_at is null;
