@@ -296,9 +296,10 @@ security definer
 set search_path = ''
 as $$
 begin
+  -- A deleted account sets invited_by to null before or after its memberships go: both count.
   delete from public.invitations i
-  where i.business_id = old.business_id and i.invited_by = old.user_id and i.accepted_at is null
-    and not private.may_still_invite(i);
+  where i.business_id = old.business_id and (i.invited_by = old.user_id or i.invited_by is null)
+    and i.accepted_at is null and not private.may_still_invite(i);
   return null;
 end;
 $$;

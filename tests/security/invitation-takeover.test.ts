@@ -84,6 +84,13 @@ describe('business takeover through a leftover invitation', () => {
     await expectTakeoverRefused(shop, accomplice, invitation.token);
   });
 
+  it('an inviter whose account is deleted leaves no usable invitation behind', async () => {
+    const { shop, rogue, accomplice, invitation } = await rogueInvitation();
+    await superuser()`delete from auth.users where id = ${rogue.id}`;
+    expect(await pendingInvitations(shop.id)).toEqual([]);
+    await expectTakeoverRefused(shop, accomplice, invitation.token);
+  });
+
   it('acceptance after the inviter lost authority is refused even if the invitation survived (409)', async () => {
     const { shop, rogue, accomplice, invitation } = await rogueInvitation();
     const [row] = await superuser()`select * from public.invitations where id = ${invitation.id}`;
