@@ -136,6 +136,20 @@ export class StorageClient {
     return { data: rows.map((row) => row.name as string), error: null };
   }
 
+  /** A move renames the object: an UPDATE as the caller (USING on the old row, WITH CHECK on the new). */
+  async move(bucketId: string, from: string, to: string): Promise<StorageResult<{ path: string }>> {
+    try {
+      const rows = await this.asCaller('storage.object.move', 'POST', (tx) =>
+        tx`update storage.objects set name = ${to}, updated_at = now()
+           where bucket_id = ${bucketId} and name = ${from} returning name`
+      );
+      if (rows.length === 0) return fail(404, 'not_found', 'Object not found');
+      return { data: { path: to }, error: null };
+    } catch (error) {
+      return this.rlsError(error);
+    }
+  }
+
   async remove(bucketId: string, names: string[]): Promise<StorageResult<string[]>> {
     try {
       const rows = await this.asCaller('storage.object.delete_many', 'DELETE', async (tx) => {
