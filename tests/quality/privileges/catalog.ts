@@ -38,6 +38,8 @@ export async function tableGrants(sql: postgres.Sql): Promise<Record<string, Par
     order by 1, 2, 3`;
   const grants: Record<string, Partial<Record<ApiRole, string[]>>> = {};
   for (const row of rows) ((grants[row.object] ??= {})[row.role] ??= []).push(row.privilege);
+  // Sorted here, not by the database's collation, so the lists compare alike on every machine.
+  for (const roles of Object.values(grants)) for (const list of Object.values(roles)) list!.sort();
   return grants;
 }
 
@@ -51,7 +53,7 @@ export async function executableFunctions(sql: postgres.Sql): Promise<Record<Api
       where n.nspname = any (${PROJECT_SCHEMAS}) and has_function_privilege(${role}, p.oid, 'EXECUTE')
         and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e')
       order by 1`;
-    result[role] = rows.map((row) => row.fn);
+    result[role] = rows.map((row) => row.fn).sort();
   }
   return result;
 }
@@ -63,7 +65,7 @@ export async function securityDefinerFunctions(sql: postgres.Sql): Promise<strin
     from pg_proc p join pg_namespace n on n.oid = p.pronamespace
     where n.nspname = any (${PROJECT_SCHEMAS}) and p.prosecdef
     order by 1`;
-  return rows.map((row) => row.fn);
+  return rows.map((row) => row.fn).sort();
 }
 
 /** schema.name(argument types), whatever the search_path. */
