@@ -4,7 +4,8 @@
 // bucket limits (size, MIME types) read from the bucket row and enforced outside Postgres;
 // uploads = INSERT as the caller (upsert = INSERT … ON CONFLICT DO UPDATE, which also needs
 // SELECT and UPDATE policies); downloads = SELECT as the caller unless the bucket is public;
-// deletes = DELETE as the caller. Only metadata rows exist: no bytes are stored.
+// moves = UPDATE of the name as the caller; deletes = DELETE as the caller. Only metadata rows
+// exist: no bytes are stored.
 import type postgres from 'postgres';
 import { apiKeys } from '../../scripts/lib/local-platform.ts';
 import { connectAs } from './db.ts';
