@@ -705,37 +705,54 @@ export type Database = {
       };
       'payment_events': {
         Row: {
+          'checkout_id': string | null;
           'created_at': string;
           'event_id': string;
           'event_type': string;
           'id': string;
+          'outcome': string | null;
           'payload': NonNullable<Json>;
           'processed_at': string | null;
           'provider': string;
+          'status': Database['public']['Enums']['payment_event_status'];
           'updated_at': string;
         };
         ComputedFields: never;
         Insert: {
+          'checkout_id'?: string | null;
           'created_at'?: string;
           'event_id': string;
           'event_type': string;
           'id'?: string;
+          'outcome'?: string | null;
           'payload': NonNullable<Json>;
           'processed_at'?: string | null;
           'provider': string;
+          'status'?: Database['public']['Enums']['payment_event_status'];
           'updated_at'?: string;
         };
         Update: {
+          'checkout_id'?: string | null;
           'created_at'?: string;
           'event_id'?: string;
           'event_type'?: string;
           'id'?: string;
+          'outcome'?: string | null;
           'payload'?: NonNullable<Json>;
           'processed_at'?: string | null;
           'provider'?: string;
+          'status'?: Database['public']['Enums']['payment_event_status'];
           'updated_at'?: string;
         };
-        Relationships: [];
+        Relationships: [
+          {
+            foreignKeyName: 'payment_events_checkout_id_fkey';
+            columns: ['checkout_id'];
+            isOneToOne: false;
+            referencedRelation: 'checkouts';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       'payments': {
         Row: {
@@ -1105,6 +1122,7 @@ export type Database = {
       };
       'reject_product': { Args: { 'product_id': string; 'reason': string }; Returns: undefined };
       'remove_member': { Args: { 'business_id': string; 'user_id': string }; Returns: undefined };
+      'revoke_invitation': { Args: { 'invitation_id': string }; Returns: undefined };
       'search_products': {
         Args: {
           'after'?: string;
@@ -1173,6 +1191,7 @@ export type Database = {
         | 'delivered'
         | 'cancelled'
         | 'refunded';
+      'payment_event_status': 'applied' | 'ignored' | 'rejected';
       'payment_status': 'pending' | 'succeeded' | 'failed' | 'cancelled' | 'refunded';
       'product_status': 'draft' | 'pending_approval' | 'approved' | 'rejected' | 'archived';
     };
@@ -1341,6 +1360,7 @@ export const Constants = {
         'cancelled',
         'refunded',
       ],
+      'payment_event_status': ['applied', 'ignored', 'rejected'],
       'payment_status': ['pending', 'succeeded', 'failed', 'cancelled', 'refunded'],
       'product_status': ['draft', 'pending_approval', 'approved', 'rejected', 'archived'],
     },

@@ -1,14 +1,17 @@
-// RFC 4180 CSV: CRLF line ends, fields quoted when they hold a comma, quote, CR or LF, quotes
-// doubled. Text cells that a spreadsheet would run as a formula (starting with =, +, -, @,
-// tab, CR or LF) get a leading apostrophe (OWASP "CSV injection"). Pure.
+// RFC 4180 CSV: CRLF line ends, fields quoted when they hold a comma, semicolon, quote, CR or
+// LF, quotes doubled. Text cells that a spreadsheet would run as a formula (starting with =,
+// +, -, @ or their full-width forms, also after leading whitespace, or with tab, CR or LF) get
+// a leading apostrophe (OWASP "CSV injection"). Semicolons are quoted too: spreadsheets in
+// locales whose list separator is `;` split an unquoted `x;=1+2` and run its second half. Pure.
 
 export const UTF8_BOM = '\uFEFF';
 export const CRLF = '\r\n';
 
 export type CsvValue = string | number | bigint | boolean | null | undefined;
 
-const FORMULA_START = /^[=+\-@\t\r\n]/;
-const NEEDS_QUOTES = /[",\r\n]/;
+// Spreadsheets skip leading spaces before deciding that a cell is a formula.
+const FORMULA_START = /^(?:[\t\r\n]|\s*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/;
+const NEEDS_QUOTES = /[",;\r\n]/;
 
 /** One cell. Numbers are written as they are; only text can carry a formula. */
 export function csvCell(value: CsvValue): string {

@@ -89,6 +89,17 @@ create table public.invitations (
 );
 comment on table public.invitations is 'Single-use invitations to join a business, accepted with accept_invitation(token).';
 
+-- Invitation e-mails each business sent per UTC day, counted by invite_member.
+create table private.invitation_usage (
+  business_id uuid not null references public.businesses (id) on delete cascade,
+  day date not null,
+  sent int not null check (sent >= 0),
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  primary key (business_id, day)
+);
+comment on table private.invitation_usage is 'Invitations each business sent per UTC day: invite_member refuses beyond the daily budget.';
+
 -- ============================================================================
 -- Indexes
 -- ============================================================================
@@ -259,6 +270,41 @@ as $$
 $$;
 revoke all on function private.slugify(text) from public;
 
+-- Whether an invitation's sender still holds members.manage in its business and may still
+-- grant its role (the same rules invite_member applied when it was sent).
+create function private.may_still_invite(invitation public.invitations) returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select exists (
+    select 1 from public.business_members m
+    where m.business_id = invitation.business_id and m.user_id = invitation.invited_by
+      and 'members.manage' = any (private.permissions_of(m.role))
+      and private.permissions_of(invitation.role) <@ private.permissions_of(m.role)
+  )
+$$;
+revoke all on function private.may_still_invite(public.invitations) from public;
+
+-- SECURITY DEFINER: memberships also disappear through auth's user deletion (as
+-- supabase_auth_admin, which may not touch invitations), and service_role may change them
+-- directly; wherever a member is removed or demoted, the invitations they could no longer
+-- send are withdrawn.
+create function private.withdraw_invitations_of_departed_inviter() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  -- A deleted account sets invited_by to null before or after its memberships go: both count.
+  delete from public.invitations i
+  where i.business_id = old.business_id and (i.invited_by = old.user_id or i.invited_by is null)
+    and i.accepted_at is null and not private.may_still_invite(i);
+  return null;
+end;
+$$;
+revoke all on function private.withdraw_invitations_of_departed_inviter() from public;
+
 -- SECURITY DEFINER: GoTrue inserts users as supabase_auth_admin, which has no rights on public.profiles.
 create function private.create_profile_for_new_user() returns trigger
 language plpgsql
@@ -300,6 +346,10 @@ create trigger set_updated_at before update on public.role_permissions
   for each row execute function private.set_updated_at();
 create trigger set_updated_at before update on public.invitations
   for each row execute function private.set_updated_at();
+create trigger set_updated_at before update on private.invitation_usage
+  for each row execute function private.set_updated_at();
+create trigger withdraw_invitations_of_departed_inviter after delete or update of role on public.business_members
+  for each row execute function private.withdraw_invitations_of_departed_inviter();
 
 -- ============================================================================
 -- Policies
@@ -309,6 +359,8 @@ alter table public.businesses enable row level security;
 alter table public.business_members enable row level security;
 alter table public.role_permissions enable row level security;
 alter table public.invitations enable row level security;
+-- No policies: only invite_member (SECURITY DEFINER) counts invitations.
+alter table private.invitation_usage enable row level security;
 
 create policy "Users can read their own profile" on public.profiles
   for select to authenticated using (id = (select auth.uid()));
@@ -397,6 +449,7 @@ declare
   caller_role public.business_role;
   invitee text := lower(btrim(email));
   invitation public.invitations;
+  sent_today int;
 begin
   if business_id is null or role is null then
     raise exception 'business_id and role are required.' using errcode = '22023';
@@ -413,6 +466,18 @@ begin
   ) then
     raise exception '% is already a member of this business.', invitee using errcode = 'PT409';
   end if;
+  -- Every invitation e-mails any address, with a business and inviter name of the inviter's
+  -- choosing: a daily budget per business keeps the platform from serving as a mail relay.
+  -- The business row is locked, so concurrent invitations are counted one after another.
+  insert into private.invitation_usage as u (business_id, day, sent)
+  values (invite_member.business_id, (now() at time zone 'UTC')::date, 1)
+  on conflict on constraint invitation_usage_pkey do update set sent = u.sent + 1 where u.sent < 50
+  returning u.sent into sent_today;
+  if sent_today is null then
+    raise exception 'This business has sent its 50 invitations for today (UTC); try again tomorrow.' using errcode = 'PT429';
+  end if;
+  delete from private.invitation_usage u
+  where u.business_id = invite_member.business_id and u.day < (now() at time zone 'UTC')::date;
   -- A new invitation replaces a pending one for the same address.
   delete from public.invitations i
   where i.business_id = invite_member.business_id and i.email = invitee and i.accepted_at is null;
@@ -447,13 +512,20 @@ begin
   perform private.lock_business(invitation.business_id, caller);
   select * into invitation from public.invitations i where i.id = invitation.id for update;
   if not found then
-    raise exception 'This invitation was replaced by a newer one.' using errcode = 'PT409';
+    raise exception 'This invitation was withdrawn or replaced by a newer one.' using errcode = 'PT409';
   end if;
   if invitation.accepted_at is not null then
     raise exception 'This invitation has already been used.' using errcode = 'PT409';
   end if;
   if invitation.expires_at <= now() then
     raise exception 'This invitation expired at %; ask for a new one.', invitation.expires_at using errcode = 'PT422';
+  end if;
+  -- An invitation never outlives its inviter's authority: removals and demotions withdraw it
+  -- (private.withdraw_invitations_of_departed_inviter), and this re-check also covers a
+  -- permission map edited since, or an inviter whose account is gone.
+  if not private.may_still_invite(invitation) then
+    raise exception 'This invitation was withdrawn: whoever sent it can no longer invite to this role; ask for a new one.'
+      using errcode = 'PT409';
   end if;
   -- The live, confirmed address from auth.users, not a claim: tokens go stale.
   select lower(u.email) into caller_email from auth.users u where u.id = caller and u.email_confirmed_at is not null;
@@ -470,6 +542,44 @@ end;
 $$;
 revoke all on function public.accept_invitation(text) from public;
 grant execute on function public.accept_invitation(text) to authenticated, service_role;
+
+-- SECURITY DEFINER: deletes invitations, which no API role may delete directly.
+create function public.revoke_invitation(invitation_id uuid) returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  caller uuid := private.require_member_account();
+  caller_role public.business_role;
+  invitation public.invitations;
+begin
+  if invitation_id is null then
+    raise exception 'invitation_id is required.' using errcode = '22023';
+  end if;
+  select * into invitation from public.invitations i where i.id = invitation_id;
+  -- Someone who may not list the business's invitations learns nothing about this one.
+  if not found or not invitation.business_id = any (private.business_ids_with_permission('members.manage')) then
+    raise exception 'No invitation has id %.', invitation_id using errcode = 'PT404';
+  end if;
+  -- Business first, then the invitation: the same lock order as invite_member and accept_invitation.
+  caller_role := private.lock_business(invitation.business_id, caller);
+  perform private.require_permission(caller_role, 'members.manage');
+  select * into invitation from public.invitations i where i.id = invitation_id for update;
+  if not found then
+    raise exception 'No invitation has id %.', invitation_id using errcode = 'PT404';
+  end if;
+  if invitation.accepted_at is not null then
+    raise exception 'This invitation was already accepted; remove the member instead.' using errcode = 'PT409';
+  end if;
+  perform private.require_role_within(caller_role, invitation.role);
+  delete from public.invitations i where i.id = invitation_id;
+end;
+$$;
+revoke all on function public.revoke_invitation(uuid) from public;
+grant execute on function public.revoke_invitation(uuid) to authenticated, service_role;
+comment on function public.revoke_invitation(uuid) is
+  'Withdraws a pending invitation (needs members.manage in its business and a role that includes the invited one).';
 
 -- SECURITY DEFINER: updates business_members, which no API role may update directly.
 create function public.change_member_role(business_id uuid, user_id uuid, role public.business_role)
@@ -635,8 +745,10 @@ grant select on public.business_members to authenticated, supabase_auth_admin;
 grant select on public.role_permissions to authenticated;
 grant select on public.invitations to authenticated;
 
-grant all on public.profiles, public.businesses, public.business_members, public.role_permissions,
-  public.invitations to service_role;
+-- Not ALL: TRUNCATE would skip the row triggers (the invitation withdrawal among them), and
+-- REFERENCES and TRIGGER are schema rights no API role needs.
+grant select, insert, update, delete on public.profiles, public.businesses, public.business_members,
+  public.role_permissions, public.invitations to service_role;
 
 -- ============================================================================
 -- Data: the default permission map

@@ -117,6 +117,15 @@ create table public.product_status_history (
 );
 comment on table public.product_status_history is 'Append-only audit of every product status change: who moved it, from what, to what, and why.';
 
+-- Image paths that a product_images row named once: their bytes were (or may have been)
+-- reviewed and served under that name, so nobody may write new bytes there again.
+create table private.retired_image_paths (
+  storage_path text primary key,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+comment on table private.retired_image_paths is 'Paths of product images whose row is gone: never uploaded to again (see private.image_path_in_use).';
+
 -- Separation of duties: by default nobody approves or rejects a product they submitted.
 alter table public.businesses
   add column require_separate_reviewer boolean not null default true;
@@ -248,6 +257,22 @@ end;
 $$;
 revoke all on function private.send_edited_product_for_review() from public;
 
+-- What an approver approves is exactly what was submitted: an edit to a product awaiting
+-- approval withdraws the submission (back to draft, to be submitted again), so neither an
+-- approver's own rewrite nor a change made after the approver looked can be approved unseen.
+create function private.withdraw_edited_submission() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  new.status := 'draft';
+  new.submitted_by := null;
+  perform set_config('catalogue.status_note', 'Name, description or category changed while awaiting approval: submission withdrawn.', true);
+  return new;
+end;
+$$;
+revoke all on function private.withdraw_edited_submission() from public;
+
 -- SECURITY DEFINER: an image change by a products.write holder moves the product's status,
 -- a column no API role may update.
 create function private.send_product_back_for_review_after_image_change() returns trigger
@@ -257,17 +282,82 @@ set search_path = ''
 as $$
 declare
   changed public.product_images := case when tg_op = 'DELETE' then old else new end;
+  current_status public.product_status;
 begin
-  if exists (select 1 from public.products p where p.id = changed.product_id and p.status = 'approved') then
+  -- Like a text edit: an approved product goes back for review, credited to whoever changed
+  -- it; a pending one is withdrawn to draft (see withdraw_edited_submission).
+  select p.status into current_status from public.products p where p.id = changed.product_id for update;
+  if current_status = 'approved' then
     perform set_config('catalogue.status_note', 'Images changed after approval.', true);
-    update public.products p
-    set status = 'pending_approval', submitted_by = (select auth.uid())
-    where p.id = changed.product_id and p.status = 'approved';
+    update public.products p set status = 'pending_approval', submitted_by = (select auth.uid()) where p.id = changed.product_id;
+  elsif current_status = 'pending_approval' then
+    perform set_config('catalogue.status_note', 'Images changed while awaiting approval: submission withdrawn.', true);
+    update public.products p set status = 'draft', submitted_by = null where p.id = changed.product_id;
   end if;
   return null;
 end;
 $$;
 revoke all on function private.send_product_back_for_review_after_image_change() from public;
+
+-- SECURITY DEFINER: keeps a removed image row's path, which no API role may write.
+create function private.retire_image_path() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  insert into private.retired_image_paths (storage_path) values (old.storage_path) on conflict do nothing;
+  return null;
+end;
+$$;
+revoke all on function private.retire_image_path() from public;
+
+-- SECURITY DEFINER: the upload policy must see every image row and retired path, whatever the
+-- uploader's RLS shows them (rows of other statuses, or no products.read at all).
+create function private.image_path_in_use(object_name text) returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select exists (select 1 from public.product_images i where i.storage_path = object_name)
+      or exists (select 1 from private.retired_image_paths r where r.storage_path = object_name)
+$$;
+revoke all on function private.image_path_in_use(text) from public;
+grant execute on function private.image_path_in_use(text) to authenticated;
+
+-- Categories form a tree within one business: a parent from elsewhere or below the category
+-- itself is refused (a loop has no root, and every walk up or down the tree would circle).
+create function private.refuse_category_cycle() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if new.parent_id is null or (tg_op = 'UPDATE' and new.parent_id is not distinct from old.parent_id) then
+    return new;
+  end if;
+  -- Parent changes of one business queue here: two concurrent moves could each pass the check
+  -- alone and together close a loop. Each query below then sees the other's committed move.
+  perform pg_advisory_xact_lock(hashtextextended('categories:' || new.business_id::text, 0));
+  if not exists (select 1 from public.categories c where c.id = new.parent_id and c.business_id = new.business_id) then
+    raise exception 'Category % is not a category of this business, so it cannot be the parent.', new.parent_id
+      using errcode = '22023';
+  end if;
+  if exists (
+    with recursive ancestors (id) as (
+      select new.parent_id
+      union
+      select c.parent_id from public.categories c join ancestors a on c.id = a.id where c.parent_id is not null
+    )
+    select 1 from ancestors a where a.id = new.id
+  ) then
+    raise exception 'Category % cannot move under %: that is the category itself or inside it.', new.id, new.parent_id
+      using errcode = 'PT422';
+  end if;
+  return new;
+end;
+$$;
+revoke all on function private.refuse_category_cycle() from public;
 
 -- SECURITY DEFINER: reads the history whatever the deleting role may see of it.
 create function private.refuse_deleting_approved_product() returns trigger
@@ -632,6 +722,14 @@ create trigger send_edited_product_for_review before update of name, description
     or old.category_id is distinct from new.category_id
   ))
   execute function private.send_edited_product_for_review();
+create trigger withdraw_edited_submission before update of name, description, category_id on public.products
+  for each row
+  when (old.status = 'pending_approval' and new.status = 'pending_approval' and (
+    old.name is distinct from new.name
+    or old.description is distinct from new.description
+    or old.category_id is distinct from new.category_id
+  ))
+  execute function private.withdraw_edited_submission();
 create trigger record_product_creation after insert on public.products
   for each row execute function private.record_product_status_change();
 create trigger record_product_status_change after update on public.products
@@ -645,6 +743,11 @@ create trigger send_product_back_for_review_on_update after update on public.pro
   when (old.storage_path is distinct from new.storage_path or old."position" is distinct from new."position"
         or old.alt_text is distinct from new.alt_text)
   execute function private.send_product_back_for_review_after_image_change();
+create trigger retire_image_path after delete or update of storage_path on public.product_images
+  for each row when (old.storage_path is not null)
+  execute function private.retire_image_path();
+create trigger refuse_category_cycle before insert or update of parent_id on public.categories
+  for each row execute function private.refuse_category_cycle();
 create trigger set_updated_at before update on public.categories
   for each row execute function private.set_updated_at();
 create trigger set_updated_at before update on public.products
@@ -659,6 +762,8 @@ alter table public.categories enable row level security;
 alter table public.products enable row level security;
 alter table public.product_images enable row level security;
 alter table public.product_status_history enable row level security;
+-- No policies: only the SECURITY DEFINER helpers read and write it.
+alter table private.retired_image_paths enable row level security;
 
 create policy "Anyone can read categories" on public.categories
   for select to anon, authenticated using (true);
@@ -747,23 +852,17 @@ $$;
 revoke all on function private.is_product_image_path(text, uuid[]) from public;
 grant execute on function private.is_product_image_path(text, uuid[]) to authenticated;
 
+-- Image bytes are immutable once an image row names their path: new bytes take a new name
+-- (and a new row, which sends an approved product back for review). So there is no UPDATE
+-- policy (no upsert, no move), and an upload to a path that a row names, or once named, is
+-- refused: otherwise a replacement would reach outsiders, and signed URLs handed out while
+-- the product was approved, before any review.
 create policy "Product writers can upload images of their business's products" on storage.objects
   for insert to authenticated
   with check (
     bucket_id = 'product-images'
     and private.is_product_image_path(objects.name, (select private.business_ids_with_permission('products.write'))::uuid[])
-  );
--- Upserts (replacing an image) need UPDATE as well as INSERT.
-create policy "Product writers can replace images of their business's products" on storage.objects
-  for update to authenticated
-  using (
-    bucket_id = 'product-images'
-    and private.uuid_or_null((storage.foldername(objects.name))[1])
-      = any ((select private.business_ids_with_permission('products.write'))::uuid[])
-  )
-  with check (
-    bucket_id = 'product-images'
-    and private.is_product_image_path(objects.name, (select private.business_ids_with_permission('products.write'))::uuid[])
+    and not private.image_path_in_use(objects.name)
   );
 create policy "Product writers can delete images of their business's products" on storage.objects
   for delete to authenticated
@@ -772,15 +871,16 @@ create policy "Product writers can delete images of their business's products" o
     and private.uuid_or_null((storage.foldername(objects.name))[1])
       = any ((select private.business_ids_with_permission('products.write'))::uuid[])
   );
+-- Outsiders read exactly the objects that an approved product's product_images rows name:
+-- what the approver reviewed. A stray object in the folder (uploaded without a row) stays
+-- inside the business.
 create policy "Visitors can read images of approved products" on storage.objects
   for select to anon
   using (
     bucket_id = 'product-images'
     and exists (
-      select 1 from public.products p
-      where p.id = private.uuid_or_null((storage.foldername(objects.name))[2])
-        and p.business_id = private.uuid_or_null((storage.foldername(objects.name))[1])
-        and p.status = 'approved'
+      select 1 from public.product_images i join public.products p on p.id = i.product_id
+      where i.storage_path = objects.name and p.status = 'approved'
     )
   );
 create policy "Users can read images of approved products and members their business's" on storage.objects
@@ -791,10 +891,8 @@ create policy "Users can read images of approved products and members their busi
       private.uuid_or_null((storage.foldername(objects.name))[1])
         = any ((select private.business_ids_with_permission('products.read'))::uuid[])
       or exists (
-        select 1 from public.products p
-        where p.id = private.uuid_or_null((storage.foldername(objects.name))[2])
-          and p.business_id = private.uuid_or_null((storage.foldername(objects.name))[1])
-          and p.status = 'approved'
+        select 1 from public.product_images i join public.products p on p.id = i.product_id
+        where i.storage_path = objects.name and p.status = 'approved'
       )
     )
   );

@@ -26,6 +26,10 @@ comment on type private.checkout_line is 'A cart line with its locked product, a
 create type public.payment_status as enum ('pending', 'succeeded', 'failed', 'cancelled', 'refunded');
 comment on type public.payment_status is 'The state of a payment at its provider.';
 
+create type public.payment_event_status as enum ('applied', 'ignored', 'rejected');
+comment on type public.payment_event_status is
+  'What a provider event did: applied (paid or cancelled its checkout), ignored (nothing to do: other type, still unpaid, late), rejected (claims a payment that does not match its checkout; changed nothing).';
+
 -- ============================================================================
 -- Tables
 -- ============================================================================
@@ -139,12 +143,18 @@ create table public.payment_events (
   event_id text not null,
   event_type text not null,
   payload jsonb not null,
+  status public.payment_event_status not null default 'ignored',
+  -- What happened, in words (the webhook's answer): why an event was rejected or ignored.
+  outcome text,
+  -- The checkout the event names or belongs to, when there is one: its businesses' order
+  -- managers read the event (a rejected or late payment may need a refund).
+  checkout_id uuid references public.checkouts (id) on delete restrict,
   processed_at timestamptz,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   unique (provider, event_id)
 );
-comment on table public.payment_events is 'Inbox of payment-provider webhook events, each stored once: replays and duplicates change nothing.';
+comment on table public.payment_events is 'Inbox of payment-provider webhook events, each stored once with what it did: replays and duplicates change nothing; rejected events are kept for the businesses'' order managers.';
 
 -- ============================================================================
 -- Indexes
@@ -161,6 +171,7 @@ create index order_items_product_idx on public.order_items (product_id);
 create index order_status_history_order_idx on public.order_status_history (order_id, business_id, created_at);
 create index order_status_history_actor_idx on public.order_status_history (actor_id);
 create index payments_checkout_idx on public.payments (checkout_id);
+create index payment_events_checkout_idx on public.payment_events (checkout_id, created_at);
 
 -- ============================================================================
 -- Helpers
@@ -457,8 +468,11 @@ begin
   ) p
   join public.cart_items ci on ci.cart_id = buyer_cart and ci.product_id = p.id;
 
-  -- Every check in one pass over the locked lines; the first problem by name is reported.
-  select (array_agg(format('%s is not available (it is %s).', l.name, l.status) order by l.name)
+  -- Every check in one pass over the locked lines; the first problem is reported. A product
+  -- that is no longer approved is named by id only: its current name and status may be an
+  -- edit no approver has seen, which the buyer may not read.
+  select (array_agg(format('Product %s in your cart is no longer available; remove it to check out.', l.product_id)
+                    order by l.product_id)
             filter (where l.status <> 'approved'))[1],
          (array_agg(format('Only %s %s of %s left; your cart has %s.', l.stock, l.unit, l.name, l.quantity) order by l.name)
             filter (where l.stock < l.quantity))[1],
@@ -531,7 +545,28 @@ end;
 $$;
 revoke all on function private.record_payment_session(uuid, text, text) from public;
 
+-- An amount in the currency's smallest unit, as the checkout function sends it to Stripe
+-- (functions/_shared/payments.ts toMinorUnits; https://docs.stripe.com/currencies#zero-decimal).
+create function private.minor_units(amount numeric, currency text) returns bigint
+language sql
+immutable
+set search_path = ''
+as $$
+  select case
+    when upper(currency) in ('BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'VND', 'VUV',
+                             'XAF', 'XOF', 'XPF') then round(amount)::bigint
+    else round(amount * 100)::bigint
+  end
+$$;
+revoke all on function private.minor_units(numeric, text) from public;
+
 -- Applies a verified Stripe webhook event once. Returns what happened, for the log.
+-- A signature proves only that Stripe sent the event, not that it is about this checkout's
+-- payment: anyone can open a Payment Link carrying a checkout's id as client_reference_id and
+-- pay 1.00. So an event settles only the session recorded for its checkout (or, before one is
+-- recorded, a session whose metadata, which only our checkout function sets, names the same
+-- checkout as its reference), and a completion only when Stripe says `paid` for exactly the
+-- checkout's amount and currency. Anything else is stored as rejected and changes nothing.
 create function private.apply_stripe_event(event_id text, event_type text, payload jsonb) returns text
 language plpgsql
 set search_path = ''
@@ -540,10 +575,15 @@ as $$
 declare
   inbox_id uuid;
   session jsonb := payload -> 'data' -> 'object';
+  session_id text := payload -> 'data' -> 'object' ->> 'id';
+  reference uuid := private.uuid_or_null(payload -> 'data' -> 'object' ->> 'client_reference_id');
+  recorded_ref text;
   target uuid;
-  checkout_state public.checkout_status;
+  checkout_row public.checkouts;
+  expected_amount bigint;
   pending_order uuid;
-  outcome text;
+  verdict public.payment_event_status := 'ignored';
+  result text;
 begin
   insert into public.payment_events (provider, event_id, event_type, payload)
   values ('stripe', event_id, event_type, payload)
@@ -555,56 +595,86 @@ begin
 
   if event_type not in ('checkout.session.completed', 'checkout.session.async_payment_succeeded',
                         'checkout.session.expired', 'checkout.session.async_payment_failed') then
-    outcome := 'ignored';
+    result := 'ignored';
   else
-    -- The session carries the checkout id (client_reference_id), so an event that overtakes
-    -- the recording of the session still finds its checkout.
     select p.checkout_id into target from public.payments p
-    where p.provider = 'stripe' and p.provider_ref = session ->> 'id';
-    if target is null and (session ->> 'client_reference_id') ~ '^[0-9a-f-]{36}$' then
-      select c.id into target from public.checkouts c
-      where c.id = (session ->> 'client_reference_id')::uuid and c.payment_method = 'stripe';
+    where p.provider = 'stripe' and p.provider_ref = session_id;
+    if target is null and reference is not null then
+      -- The event may overtake the recording of its session: then the session's own metadata
+      -- must name the checkout its reference names.
+      select c.id into target from public.checkouts c where c.id = reference and c.payment_method = 'stripe';
+      if target is not null then
+        select p.provider_ref into recorded_ref from public.payments p where p.checkout_id = target and p.provider = 'stripe';
+        if recorded_ref is not null then
+          verdict := 'rejected';
+          result := format('rejected: session %s is not the session recorded for checkout %s', coalesce(session_id, '(none)'), target);
+        elsif session_id is null or (session -> 'metadata' ->> 'checkout_id') is distinct from target::text then
+          verdict := 'rejected';
+          result := format('rejected: session %s was not opened by checkout %s (its metadata does not name it)',
+                            coalesce(session_id, '(none)'), target);
+        end if;
+      end if;
     end if;
-    if target is null then
-      outcome := 'unknown session';
+
+    if verdict = 'rejected' then
+      null;  -- Stored below with the checkout it named, for that checkout's order managers.
+    elsif target is null then
+      result := 'unknown session';
     else
-      select c.status into checkout_state from public.checkouts c where c.id = target for update;
+      select * into checkout_row from public.checkouts c where c.id = target for update;
       if event_type in ('checkout.session.completed', 'checkout.session.async_payment_succeeded') then
-        if session ->> 'payment_status' not in ('paid', 'no_payment_required') then
-          outcome := 'awaiting payment';
-        elsif checkout_state <> 'pending_payment' then
+        select coalesce(sum(private.minor_units(o.total, o.currency)), 0) into expected_amount
+        from public.orders o where o.checkout_id = target;
+        if event_type = 'checkout.session.completed' and session ->> 'payment_status' = 'unpaid' then
+          -- A delayed method (bank debit): async_payment_succeeded or _failed follows.
+          result := 'awaiting payment';
+        elsif (session ->> 'payment_status') is distinct from 'paid' then
+          verdict := 'rejected';
+          result := format('rejected: payment_status is %s, not paid', coalesce(session ->> 'payment_status', 'missing'));
+        elsif jsonb_typeof(session -> 'amount_total') is distinct from 'number'
+              or (session ->> 'amount_total')::numeric <> expected_amount
+              or lower(session ->> 'currency') is distinct from lower(checkout_row.currency) then
+          verdict := 'rejected';
+          result := format('rejected: amount_total %s %s does not match checkout %s (%s %s, in minor units)',
+                            coalesce(session ->> 'amount_total', 'no amount'), coalesce(upper(session ->> 'currency'), 'in no currency'),
+                            target, expected_amount, checkout_row.currency);
+        elsif checkout_row.status <> 'pending_payment' then
           -- Paid already (a replay in another guise), or cancelled before the money arrived:
           -- the event stays in the inbox for staff to refund.
-          outcome := format('late: checkout is %s', checkout_state);
+          result := format('late: checkout is %s', checkout_row.status);
         else
           for pending_order in
             select o.id from public.orders o where o.checkout_id = target and o.status = 'pending_payment' order by o.id
           loop
-            perform private.change_order_status(pending_order, 'paid', null, 'Paid by card (Stripe ' || (session ->> 'id') || ')');
+            perform private.change_order_status(pending_order, 'paid', null, 'Paid by card (Stripe ' || session_id || ')');
           end loop;
-          update public.payments p set status = 'succeeded', provider_ref = coalesce(p.provider_ref, session ->> 'id')
+          update public.payments p set status = 'succeeded', provider_ref = coalesce(p.provider_ref, session_id)
           where p.checkout_id = target and p.provider = 'stripe';
-          outcome := 'paid';
+          verdict := 'applied';
+          result := 'paid';
         end if;
-      elsif checkout_state <> 'pending_payment' then
-        outcome := format('late: checkout is %s', checkout_state);
+      elsif checkout_row.status <> 'pending_payment' then
+        result := format('late: checkout is %s', checkout_row.status);
       else
         perform private.cancel_checkout(
           target,
           case when event_type = 'checkout.session.expired' then 'Card payment session expired' else 'Card payment failed' end,
           case when event_type = 'checkout.session.expired' then 'cancelled' else 'failed' end::public.payment_status
         );
-        outcome := 'cancelled';
+        verdict := 'applied';
+        result := 'cancelled';
       end if;
     end if;
   end if;
-  update public.payment_events e set processed_at = now() where e.id = inbox_id;
-  return outcome;
+  update public.payment_events e
+  set processed_at = now(), status = verdict, outcome = result, checkout_id = target
+  where e.id = inbox_id;
+  return result;
 end;
 $$;
 revoke all on function private.apply_stripe_event(text, text, jsonb) from public;
 comment on function private.apply_stripe_event(text, text, jsonb) is
-  'Stores a Stripe event once (provider + event id) and applies it: completion pays the checkout, expiry or failure cancels it. Replays, duplicates and late events change nothing.';
+  'Stores a Stripe event once (provider + event id) and applies it: completion of the checkout''s own session for its exact amount pays the checkout, expiry or failure cancels it. Replays, duplicates and late events change nothing; mismatched ones are stored as rejected.';
 
 -- Reservation expiry: cancels checkouts still unpaid after max_age and restores their stock.
 -- Scheduled every minute (pg_cron on a hosted project, the local stack's runner here).
@@ -714,7 +784,17 @@ create policy "Customers read their payments and members those of their business
       where o.business_id = any ((select private.business_ids_with_permission('orders.read'))::uuid[])
     )
   );
--- payment_events: no policy. Only the payment webhook (as postgres) and service_role touch it.
+-- Written only by the payment webhook (as postgres). Order managers read the events of their
+-- business's checkouts: rejected ones (someone tried to pay it with another session or amount)
+-- and late ones (money arrived for a cancelled checkout) may need a refund or a look.
+create policy "Order managers can read the payment events of their business's checkouts" on public.payment_events
+  for select to authenticated
+  using (
+    checkout_id in (
+      select o.checkout_id from public.orders o
+      where o.business_id = any ((select private.business_ids_with_permission('orders.manage'))::uuid[])
+    )
+  );
 
 -- ============================================================================
 -- RPCs
@@ -739,7 +819,11 @@ begin
     raise exception 'The quantity must be between 1 and 1000 (got %).', quantity using errcode = '22023';
   end if;
   select * into product from public.products p where p.id = add_to_cart.product_id;
-  if not found then
+  -- A product the caller cannot see (another business's unapproved one) answers exactly as a
+  -- missing one: neither its name nor its status leaks.
+  if not found or not (
+    product.status = 'approved' or product.business_id = any (private.business_ids_with_permission('products.read'))
+  ) then
     raise exception 'No product has id %.', product_id using errcode = 'PT404';
   end if;
   if product.status <> 'approved' then
@@ -843,11 +927,14 @@ grant execute on function public.cancel_order(uuid, text) to authenticated, serv
 grant select on public.carts to authenticated;
 grant select, delete on public.cart_items to authenticated;
 grant update (quantity) on public.cart_items to authenticated;
-grant select on public.checkouts, public.orders, public.order_items, public.order_status_history, public.payments
-  to authenticated;
+grant select on public.checkouts, public.orders, public.order_items, public.order_status_history, public.payments,
+  public.payment_events to authenticated;
 
-grant all on public.carts, public.cart_items, public.checkouts, public.orders, public.order_items,
-  public.order_status_history, public.payments, public.payment_events to service_role;
+-- Not ALL (TRUNCATE would skip the row triggers), and the order history stays append-only
+-- even for the service key: only the order functions (as postgres) write it.
+grant select, insert, update, delete on public.carts, public.cart_items, public.checkouts, public.orders,
+  public.order_items, public.payments, public.payment_events to service_role;
+grant select on public.order_status_history to service_role;
 
 -- ============================================================================
 -- Schedules

@@ -291,4 +291,6 @@ grant insert (business_id, title, body, tags, language) on public.knowledge_arti
 grant update (title, body, tags, language) on public.knowledge_articles to authenticated;
 grant delete on public.knowledge_articles to authenticated;
 
-grant all on public.chatbot_sessions, public.chatbot_messages, public.knowledge_articles to service_role;
+-- Not ALL: TRUNCATE would skip the row triggers; REFERENCES and TRIGGER are schema rights.
+grant select, insert, update, delete on public.chatbot_sessions, public.chatbot_messages, public.knowledge_articles
+  to service_role;

@@ -29,10 +29,11 @@ describe('categories', () => {
     expect((await insertCategory(shop, 'Not A Slug')).error?.status).toBe(400);
   });
 
-  it('a parent must be in the same business (409)', async () => {
+  it('a parent must be in the same business (400)', async () => {
     const foreignParent = await createCategory(rival, 'Rival produce');
     const result = await insertCategory(shop, `child-${Date.now()}`, foreignParent);
-    expect(result.error).toMatchObject({ code: '23503', status: 409 });
+    expect(result.error).toMatchObject({ code: '22023', status: 400 });
+    expect(result.error!.message).toContain('not a category of this business');
   });
 
   it('a product cannot use another business\'s category (409)', async () => {

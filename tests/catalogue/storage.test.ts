@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBusiness, createCustomer, type BusinessFixture } from '../support/fixtures.ts';
 import { storageAs } from '../support/storage.ts';
+import { asUser } from '../support/postgrest.ts';
 import { apiKeys } from '../../scripts/lib/local-platform.ts';
 import type { Caller } from '../support/postgrest.ts';
 import type { TestUser } from '../support/users.ts';
@@ -73,12 +74,14 @@ describe('uploading', () => {
     expect(result.error?.statusCode).toBe(415);
   });
 
-  it('an editor can replace an image (upsert)', async () => {
+  it('image bytes are immutable: an upsert of an existing object is refused (403) to everyone', async () => {
     const product = await createProduct(shop);
     const path = `${shop.id}/${product}/front.jpg`;
     await storageAs(shop.editor).upload(BUCKET, path, jpeg);
-    expect((await storageAs(shop.editor).upload(BUCKET, path, { ...jpeg, upsert: true })).error).toBeNull();
-    expect((await storageAs(rival.admin).upload(BUCKET, path, { ...jpeg, upsert: true })).error?.statusCode).toBe(403);
+    for (const who of [shop.editor, shop.admin, rival.admin]) {
+      expect((await storageAs(who).upload(BUCKET, path, { ...jpeg, size: 1234, upsert: true })).error?.statusCode).toBe(403);
+    }
+    expect((await storageAs(shop.editor).download(BUCKET, path)).data?.metadata).toMatchObject({ size: jpeg.size });
   });
 });
 
@@ -87,6 +90,10 @@ describe('reading', () => {
     const product = await createProduct(shop);
     const path = `${shop.id}/${product}/front.jpg`;
     expect((await storageAs(shop.editor).upload(BUCKET, path, jpeg)).error).toBeNull();
+    // Outsiders read the objects that the product's image rows name, as clients add them.
+    const row = await asUser(shop.editor, (tx) => tx`
+      insert into public.product_images (product_id, business_id, storage_path) values (${product}, ${shop.id}, ${path}) returning id`);
+    expect(row.error).toBeNull();
     if (status === 'approved') {
       await rpc(shop.editor, 'submit_product', { product_id: product });
       await rpc(shop.approver, 'approve_product', { product_id: product });

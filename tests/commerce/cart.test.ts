@@ -32,16 +32,27 @@ describe('add_to_cart', () => {
   });
 
   it.each(['draft', 'pending_approval', 'rejected', 'archived'] as const)(
-    'refuses a %s product with 422 naming it',
+    'a %s product of another business answers exactly as a missing one (its name and status do not leak)',
     async (status) => {
       const buyer = await createCustomer();
       const product = await createProduct((await shop).id, { status, name: `Hidden ${status} maize` });
-      const result = await addAs(buyer, product.id);
-      expect(result.error).toMatchObject({ code: 'PT422', status: 422 });
-      expect(result.error!.message).toContain(`Hidden ${status} maize`);
+      const missing = crypto.randomUUID();
+      const [hidden, absent] = [await addAs(buyer, product.id), await addAs(buyer, missing)];
+      expect(hidden.error).toMatchObject({ code: 'PT404', status: 404 });
+      expect(hidden.error!.message).toBe(absent.error!.message.replace(missing, product.id));
+      expect({ ...hidden.error, message: '' }).toEqual({ ...absent.error, message: '' });
       expect(await linesOf(buyer)).toEqual([]);
     },
   );
+
+  it('a member who can see an unapproved product of their business is told it is not available (422)', async () => {
+    const business = await shop;
+    const product = await createProduct(business.id, { status: 'draft', name: 'Our own draft maize' });
+    const result = await addAs(business.viewer, product.id);
+    expect(result.error).toMatchObject({ code: 'PT422', status: 422 });
+    expect(result.error!.message).toContain('Our own draft maize');
+    expect(await linesOf(business.viewer)).toEqual([]);
+  });
 
   it('answers 404 for a product that does not exist', async () => {
     const result = await addAs(await createCustomer(), crypto.randomUUID());

@@ -242,7 +242,10 @@ describe('cancelling card orders', () => {
     const customer = await createCustomer();
     const { orderId, checkoutId } = await pendingOrder(customer, (await shop).id, 1, 'stripe');
     await superuser()`select private.apply_stripe_event(${`evt_${checkoutId}`}, 'checkout.session.completed',
-      ${superuser().json({ data: { object: { id: 'cs_test_paid', client_reference_id: checkoutId, payment_status: 'paid' } } })})`;
+      ${superuser().json({ data: { object: {
+        id: 'cs_test_paid', client_reference_id: checkoutId, metadata: { checkout_id: checkoutId },
+        payment_status: 'paid', amount_total: 10000, currency: 'kes',
+      } } })})`;
     expect(await orderStatus(orderId)).toBe('paid');
     expect((await cancelAs(customer, orderId)).error).toBeNull();
     expect(await orderStatus(orderId)).toBe('cancelled');

@@ -20,15 +20,23 @@ afterAll(async () => {
   await functions?.stop();
 });
 
-/** A Stripe checkout waiting for payment, with the session id Stripe would have given it. */
+/** The Checkout Session as Stripe describes it for a checkout the checkout function opened. */
+function sessionFor(checkoutId: string, total: string | number, sessionId = `cs_test_${randomUUID().replaceAll('-', '')}`) {
+  return {
+    id: sessionId, client_reference_id: checkoutId, metadata: { checkout_id: checkoutId },
+    amount_total: Math.round(Number(total) * 100), currency: 'kes',
+  };
+}
+
+/** A Stripe checkout waiting for payment, with the session Stripe would have given it. */
 async function stripeCheckout(quantity = 2) {
   const buyer = await createCustomer();
   const product = await createProduct((await shop).id, { stock: 10 });
   await addToCart(buyer, product.id, quantity);
   const placed = await placeCheckout(buyer, 'stripe');
-  const sessionId = `cs_test_${randomUUID().replaceAll('-', '')}`;
-  await superuser()`select private.record_payment_session(${placed.checkout_id}, ${sessionId}, ${'https://checkout.stripe.test/' + sessionId})`;
-  return { checkoutId: placed.checkout_id, orderIds: placed.orders.map((o) => o.id), product, sessionId };
+  const session = sessionFor(placed.checkout_id, placed.total);
+  await superuser()`select private.record_payment_session(${placed.checkout_id}, ${session.id}, ${'https://checkout.stripe.test/' + session.id})`;
+  return { checkoutId: placed.checkout_id, orderIds: placed.orders.map((o) => o.id), product, sessionId: session.id, session };
 }
 
 function event(type: string, session: Record<string, unknown>, id = `evt_${randomUUID().replaceAll('-', '')}`) {
@@ -64,7 +72,7 @@ describe('payment webhook signature', () => {
     ['without the header', { header: '' }],
   ])('refuses an event %s with 400 and changes nothing', async (_label, options) => {
     const checkout = await stripeCheckout();
-    const completed = event('checkout.session.completed', { id: checkout.sessionId, client_reference_id: checkout.checkoutId, payment_status: 'paid' });
+    const completed = event('checkout.session.completed', { ...checkout.session, payment_status: 'paid' });
     const before = await state(checkout.checkoutId);
     const { status, json } = await deliver(completed, options);
     expect(status).toBe(400);
@@ -75,7 +83,7 @@ describe('payment webhook signature', () => {
 
   it('refuses a body changed after signing (the signature covers the raw bytes)', async () => {
     const checkout = await stripeCheckout();
-    const genuine = event('checkout.session.expired', { id: checkout.sessionId, client_reference_id: checkout.checkoutId });
+    const genuine = event('checkout.session.expired', checkout.session);
     const header = await signStripePayload(JSON.stringify(genuine), SECRET, Math.floor(Date.now() / 1000));
     const forged = { ...genuine, type: 'checkout.session.completed', data: { object: { ...genuine.data.object, payment_status: 'paid' } } };
     expect((await deliver(forged, { header })).status).toBe(400);
@@ -91,7 +99,7 @@ describe('payment webhook signature', () => {
 describe('payment webhook events', () => {
   it('marks every order of the checkout paid on checkout.session.completed', async () => {
     const checkout = await stripeCheckout();
-    const completed = event('checkout.session.completed', { id: checkout.sessionId, client_reference_id: checkout.checkoutId, payment_status: 'paid' });
+    const completed = event('checkout.session.completed', { ...checkout.session, payment_status: 'paid' });
     const { status, json } = await deliver(completed);
     expect(status).toBe(200);
     expect(json.data).toEqual({ received: true, outcome: 'paid' });
@@ -100,7 +108,7 @@ describe('payment webhook events', () => {
 
   it('applies a duplicated event once and a replayed (re-signed) one once', async () => {
     const checkout = await stripeCheckout();
-    const completed = event('checkout.session.completed', { id: checkout.sessionId, client_reference_id: checkout.checkoutId, payment_status: 'paid' });
+    const completed = event('checkout.session.completed', { ...checkout.session, payment_status: 'paid' });
     const results = await Promise.all([deliver(completed), deliver(completed)]);
     expect(results.map((r) => r.json.data.outcome).sort()).toEqual(['duplicate', 'paid']);
     const replay = await deliver(completed, { offset: -60 });
@@ -113,7 +121,7 @@ describe('payment webhook events', () => {
     for (const type of ['checkout.session.expired', 'checkout.session.async_payment_failed']) {
       const checkout = await stripeCheckout(3);
       const stock = await stockOf(checkout.product.id);
-      const { json } = await deliver(event(type, { id: checkout.sessionId, client_reference_id: checkout.checkoutId, payment_status: 'unpaid' }));
+      const { json } = await deliver(event(type, { ...checkout.session, payment_status: 'unpaid' }));
       expect(json.data.outcome).toBe('cancelled');
       expect(await state(checkout.checkoutId)).toEqual({
         checkout: 'cancelled', payment: type.endsWith('expired') ? 'cancelled' : 'failed', orders: ['cancelled'], history: 2,
@@ -125,7 +133,7 @@ describe('payment webhook events', () => {
   it('out of order: an expiry after completion leaves the checkout paid and the stock sold', async () => {
     const checkout = await stripeCheckout();
     const stock = await stockOf(checkout.product.id);
-    const session = { id: checkout.sessionId, client_reference_id: checkout.checkoutId };
+    const session = checkout.session;
     await deliver(event('checkout.session.completed', { ...session, payment_status: 'paid' }));
     const late = await deliver(event('checkout.session.expired', { ...session, payment_status: 'unpaid' }));
     expect(late.json.data.outcome).toBe('late: checkout is paid');
@@ -135,7 +143,7 @@ describe('payment webhook events', () => {
 
   it('late: a completion after expiry leaves the checkout cancelled (kept in the inbox for a refund)', async () => {
     const checkout = await stripeCheckout();
-    const session = { id: checkout.sessionId, client_reference_id: checkout.checkoutId };
+    const session = checkout.session;
     await deliver(event('checkout.session.expired', { ...session, payment_status: 'unpaid' }));
     const stock = await stockOf(checkout.product.id);
     const completed = event('checkout.session.completed', { ...session, payment_status: 'paid' });
@@ -149,14 +157,14 @@ describe('payment webhook events', () => {
     const buyer = await createCustomer();
     await addToCart(buyer, (await createProduct((await shop).id)).id, 1);
     const placed = await placeCheckout(buyer, 'stripe');
-    const { json } = await deliver(event('checkout.session.completed', { id: 'cs_test_unrecorded', client_reference_id: placed.checkout_id, payment_status: 'paid' }));
+    const { json } = await deliver(event('checkout.session.completed', { ...sessionFor(placed.checkout_id, placed.total), payment_status: 'paid' }));
     expect(json.data.outcome).toBe('paid');
     expect((await state(placed.checkout_id)).checkout).toBe('paid');
   });
 
   it('stores but ignores unrelated event types and completions still awaiting payment', async () => {
     const checkout = await stripeCheckout();
-    const session = { id: checkout.sessionId, client_reference_id: checkout.checkoutId };
+    const session = checkout.session;
     expect((await deliver(event('customer.created', {}))).json.data.outcome).toBe('ignored');
     expect((await deliver(event('checkout.session.completed', { ...session, payment_status: 'unpaid' }))).json.data.outcome).toBe('awaiting payment');
     expect((await state(checkout.checkoutId)).checkout).toBe('pending_payment');

@@ -40,14 +40,19 @@ beforeAll(async () => {
   [{ id: emptyCheckoutId }] = await superuser()`
     insert into public.checkouts (user_id, idempotency_key, request_hash, cart_hash, payment_method, total, currency, shipping_address)
     values (${customer.id}, ${`bare-${randomUUID()}`}, 'x', 'x', 'manual', 0, 'KES', '{}') returning id`;
+  // A rejected event naming the customer's checkout: its business's order managers read it.
   [{ id: eventId }] = await superuser()`
-    insert into public.payment_events (provider, event_id, event_type, payload)
-    values ('stripe', ${`evt_${randomUUID()}`}, 'checkout.session.completed', '{}') returning id`;
+    insert into public.payment_events (provider, event_id, event_type, payload, status, outcome, checkout_id)
+    values ('stripe', ${`evt_${randomUUID()}`}, 'checkout.session.completed', '{}', 'rejected', 'rejected: test', ${checkoutId})
+    returning id`;
   cartlessUserId = (await createUser()).id;
 });
 
 const refusedToAll = outcomes(['serviceRole'], { users: 'denied', anon: 'denied' });
+// The order history is append-only for every API role, the service key included.
+const appendOnly = outcomes([], { users: 'denied', anon: 'denied' });
 const ownerOnly = outcomes(['customer', 'serviceRole'], { users: 'filtered', anon: 'denied' });
+const orderManagers = outcomes(['approver', 'admin', 'serviceRole'], { users: 'filtered', anon: 'denied' });
 const customerAndBusiness = outcomes(['customer', 'viewer', 'editor', 'approver', 'admin', 'serviceRole'], { users: 'filtered', anon: 'denied' });
 
 const readOnly = (
@@ -56,18 +61,19 @@ const readOnly = (
   insert: MatrixCase['run'],
   idColumn: () => string,
   readers: Record<Actor, ReturnType<typeof outcomes>[Actor]>,
+  writers: Record<Actor, ReturnType<typeof outcomes>[Actor]> = refusedToAll,
 ): MatrixCase[] => [
   { table, operation: 'select', run: select, expected: readers },
-  { table, operation: 'insert', run: insert, expected: refusedToAll },
+  { table, operation: 'insert', run: insert, expected: writers },
   {
     table, operation: 'update',
     run: (tx) => tx.unsafe(`update public.${table} set updated_at = now() where id = $1 returning id`, [idColumn()]),
-    expected: refusedToAll,
+    expected: writers,
   },
   {
     table, operation: 'delete',
     run: (tx) => tx.unsafe(`delete from public.${table} where id = $1 returning id`, [idColumn()]),
-    expected: refusedToAll,
+    expected: writers,
   },
 ];
 
@@ -138,6 +144,7 @@ const cases: MatrixCase[] = [
                values (${orderId}, ${world.business.id}, 'pending_payment', 'paid') returning id`,
     () => historyIdOf(),
     customerAndBusiness,
+    appendOnly,
   ),
   ...readOnly(
     'payments',
@@ -153,7 +160,7 @@ const cases: MatrixCase[] = [
     (tx) => tx`insert into public.payment_events (provider, event_id, event_type, payload)
                values ('stripe', ${`evt_${randomUUID()}`}, 'forged', '{}') returning id`,
     () => eventId,
-    refusedToAll,
+    orderManagers,
   ),
 ];
 

@@ -30,6 +30,27 @@ describe('csvCell', () => {
     expect(csvCell(value)).toBe(expected);
   });
 
+  // Threat: CSV formulas that survive. Spreadsheets skip leading spaces before deciding that a
+  // cell is a formula, and those in `;`-separated locales split an unquoted `x;=1+2` in two.
+  it.each([
+    ['  =1+2', "'  =1+2"],
+    [' +1+1', "' +1+1"],
+    ['\u00a0-2+3', "'\u00a0-2+3"],
+    [' \t@SUM(A1)', "' \t@SUM(A1)"],
+    ['\uFF1D1+2', "'\uFF1D1+2"],
+  ])('formula-like text after leading whitespace %j is neutralised with an apostrophe', (value, expected) => {
+    expect(csvCell(value)).toBe(expected);
+  });
+
+  it.each([
+    ['x;=1+2', '"x;=1+2"'],
+    ['a;b', '"a;b"'],
+    ['Moi Avenue 12, Nairobi', '"Moi Avenue 12, Nairobi"'],
+    ['  =A1;=B1', `"'  =A1;=B1"`],
+  ])('a cell holding a separator (%j) is quoted, so no locale splits it into a formula cell', (value, expected) => {
+    expect(csvCell(value)).toBe(expected);
+  });
+
   it('writes numbers as numbers, even negative ones, and null as empty', () => {
     expect(csvRow([1.5, -2, null, undefined, 'x'])).toBe('1.5,-2,,,x\r\n');
   });

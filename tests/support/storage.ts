@@ -4,7 +4,8 @@
 // bucket limits (size, MIME types) read from the bucket row and enforced outside Postgres;
 // uploads = INSERT as the caller (upsert = INSERT … ON CONFLICT DO UPDATE, which also needs
 // SELECT and UPDATE policies); downloads = SELECT as the caller unless the bucket is public;
-// deletes = DELETE as the caller. Only metadata rows exist: no bytes are stored.
+// moves = UPDATE of the name as the caller; deletes = DELETE as the caller. Only metadata rows
+// exist: no bytes are stored.
 import type postgres from 'postgres';
 import { apiKeys } from '../../scripts/lib/local-platform.ts';
 import { connectAs } from './db.ts';
@@ -134,6 +135,20 @@ export class StorageClient {
          order by name`
     );
     return { data: rows.map((row) => row.name as string), error: null };
+  }
+
+  /** A move renames the object: an UPDATE as the caller (USING on the old row, WITH CHECK on the new). */
+  async move(bucketId: string, from: string, to: string): Promise<StorageResult<{ path: string }>> {
+    try {
+      const rows = await this.asCaller('storage.object.move', 'POST', (tx) =>
+        tx`update storage.objects set name = ${to}, updated_at = now()
+           where bucket_id = ${bucketId} and name = ${from} returning name`
+      );
+      if (rows.length === 0) return fail(404, 'not_found', 'Object not found');
+      return { data: { path: to }, error: null };
+    } catch (error) {
+      return this.rlsError(error);
+    }
   }
 
   async remove(bucketId: string, names: string[]): Promise<StorageResult<string[]>> {
