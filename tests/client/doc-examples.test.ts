@@ -199,8 +199,9 @@ describe('docs/commerce.md', () => {
     expect([bad.status, bad.error?.code]).toEqual([400, '22023']);
     const unknown = await supabase.rpc('add_to_cart', { product_id: '00000000-0000-4000-8000-000000000000', quantity: 1 });
     expect([unknown.status, unknown.error?.code]).toEqual([404, 'PT404']);
-    const notApproved = await supabase.rpc('add_to_cart', { product_id: draft, quantity: 1 });
-    expect([notApproved.status, notApproved.error?.code]).toEqual([422, 'PT422']);
+    // Another business's draft answers exactly as a product that does not exist.
+    const hidden = await supabase.rpc('add_to_cart', { product_id: draft, quantity: 1 });
+    expect([hidden.status, hidden.error?.code, hidden.error?.message]).toEqual([404, 'PT404', `No product has id ${draft}.`]);
     const anon = await keyClient('anon');
     const noSession = await anon.rpc('add_to_cart', { product_id: approved, quantity: 1 });
     expect([noSession.status, noSession.error?.code]).toEqual([401, '42501']);

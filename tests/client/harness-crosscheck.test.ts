@@ -182,10 +182,10 @@ const checks: Record<string, Check[]> = {
       rest: (db, w) => db.rpc('add_to_cart', { product_id: w.approved, quantity: 0 }),
     },
     {
-      name: 'a draft is not for sale (422)',
+      name: "another business's draft answers as a missing product (404)",
       as: 'customer',
       method: 'POST',
-      expected: { status: 422 },
+      expected: { status: 404 },
       harness: (tx, w) => tx`select * from public.add_to_cart(product_id := ${w.draft}, quantity := 1)`,
       rest: (db, w) => db.rpc('add_to_cart', { product_id: w.draft, quantity: 1 }),
     },
