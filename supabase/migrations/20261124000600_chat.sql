@@ -99,7 +99,7 @@ create table public.conversation_reads (
   foreign key (conversation_id, business_id, customer_id)
     references public.conversations (id, business_id, customer_id) on delete cascade
 );
-comment on table public.conversation_reads is 'Each participant''s read cursor in a conversation (read receipts). Read by the conversation''s participants; moved forward only by mark_read and send_message.';
+comment on table public.conversation_reads is 'Each participant''s read cursor in a conversation (read receipts). Read by the conversation''s participants; moved forward only by mark_read.';
 
 -- When each participant was last e-mailed about a conversation (at most one e-mail an hour).
 create table private.chat_email_log (
@@ -328,13 +328,6 @@ begin
   values (conversation.id, conversation.business_id, conversation.customer_id, sender, cleaned, files,
           coalesce(post_chat_message.client_id, gen_random_uuid()), next_seq)
   returning * into message;
-
-  -- Whoever writes has read everything up to their own message.
-  insert into public.conversation_reads (conversation_id, user_id, business_id, customer_id, last_read_seq, read_at)
-  values (conversation.id, sender, conversation.business_id, conversation.customer_id, next_seq, now())
-  on conflict on constraint conversation_reads_pkey do update
-    set last_read_seq = excluded.last_read_seq, read_at = excluded.read_at
-    where conversation_reads.last_read_seq < excluded.last_read_seq;
   return message;
 end;
 $$;

@@ -21,7 +21,7 @@ async function runJob(minutes: number): Promise<number> {
   return row.n;
 }
 
-async function emailsFor(conversationId: string) {
+function emailsFor(conversationId: string) {
   return superuser()`
     select recipient, payload from public.notifications
     where kind = 'chat_unread' and payload ->> 'conversation_id' = ${conversationId}

@@ -277,7 +277,7 @@ describe('chat_inbox', () => {
     await send(w.business.editor, a, 'reply two');
     const inbox = await ok(rpc(customer, 'chat_inbox', {}), 'inbox');
     expect(inbox.map((row) => row.conversation_id)).toEqual([a, b]);
-    expect(inbox[0]).toMatchObject({ as_customer: true, unread_count: '2', last_read_seq: '1' });
+    expect(inbox[0]).toMatchObject({ as_customer: true, unread_count: '2', last_read_seq: '0' });
     expect(inbox[0].last_message).toMatchObject({ body: 'reply two', seq: 3 });
     expect(inbox[1]).toMatchObject({ unread_count: '0' });
   });
