@@ -142,7 +142,8 @@ create index chat_email_log_user_idx on private.chat_email_log (user_id);
 -- Helpers (private schema)
 -- ============================================================================
 -- The caller's part in a conversation: 'customer', 'reply' (a member with chat.reply), 'read'
--- (a member with chat.read only) or null. Live permissions, read once per call.
+-- (a member with chat.read only) or null. Live permissions, read at each call. Called only from
+-- SECURITY DEFINER functions, so no API role needs EXECUTE.
 create function private.chat_role(business_id uuid, customer_id uuid) returns text
 language sql
 stable
@@ -155,7 +156,6 @@ as $$
   end
 $$;
 revoke all on function private.chat_role(uuid, uuid) from public;
-grant execute on function private.chat_role(uuid, uuid) to authenticated;
 
 -- What the caller may do on a Realtime topic: 'write' (receive, presence, typing), 'presence'
 -- (receive, presence), 'read' (receive) or null. Conversation topics follow chat_role; the
