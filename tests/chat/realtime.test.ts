@@ -90,6 +90,28 @@ describe('messages reach the other side', () => {
   });
 });
 
+describe('inbox and user topics', () => {
+  it("closing a conversation reaches the customer's topic and the business inbox", async () => {
+    const { customer, id } = await newConversation('live-close');
+    const own = await join(customer, `user:${customer.id}`);
+    const inbox = await join(w.business.admin, `business:${w.business.id}:inbox`);
+    await ok(rpc(w.business.editor, 'close_conversation', { conversation_id: id }), 'close');
+    for (const side of [own, inbox]) {
+      await waitFor(() => side.heard.find((m) => m.event === 'conversation_updated' && m.payload.conversation_id === id && m.payload.status === 'closed'), 'the closing');
+    }
+  });
+
+  it('nobody writes on the inbox or user topics: no typing, no presence', async () => {
+    const inbox = await join(w.business.admin, `business:${w.business.id}:inbox`, { ack: true, presenceKey: 'admin' });
+    const own = await join(w.customer, `user:${w.customer.id}`, { ack: true, presenceKey: 'me' });
+    for (const side of [inbox, own]) {
+      expect(side.status).toEqual({ status: 'SUBSCRIBED' });
+      expect(await side.channel.send({ type: 'broadcast', event: 'forged', payload: {} }, { timeout: 500 })).toBe('timed out');
+      expect(await side.channel.track({ here: true })).toBe('error');
+    }
+  });
+});
+
 describe('typing and presence', () => {
   it('a typing broadcast reaches the other side', async () => {
     const { customer, id } = await newConversation('live-typing');
