@@ -192,6 +192,63 @@ export type Database = {
           },
         ];
       };
+      'chat_messages': {
+        Row: {
+          'attachments': (string)[];
+          'body': string | null;
+          'business_id': string;
+          'client_id': string;
+          'conversation_id': string;
+          'created_at': string;
+          'customer_id': string;
+          'deleted_at': string | null;
+          'edited_at': string | null;
+          'id': string;
+          'sender_id': string;
+          'seq': number;
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'attachments'?: (string)[];
+          'body'?: string | null;
+          'business_id': string;
+          'client_id': string;
+          'conversation_id': string;
+          'created_at'?: string;
+          'customer_id': string;
+          'deleted_at'?: string | null;
+          'edited_at'?: string | null;
+          'id'?: string;
+          'sender_id': string;
+          'seq': number;
+          'updated_at'?: string;
+        };
+        Update: {
+          'attachments'?: (string)[];
+          'body'?: string | null;
+          'business_id'?: string;
+          'client_id'?: string;
+          'conversation_id'?: string;
+          'created_at'?: string;
+          'customer_id'?: string;
+          'deleted_at'?: string | null;
+          'edited_at'?: string | null;
+          'id'?: string;
+          'sender_id'?: string;
+          'seq'?: number;
+          'updated_at'?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'chat_messages_conversation_id_business_id_customer_id_fkey';
+            columns: ['conversation_id', 'business_id', 'customer_id'];
+            isOneToOne: false;
+            referencedRelation: 'conversations';
+            referencedColumns: ['id', 'business_id', 'customer_id'];
+          },
+        ];
+      };
       'chatbot_messages': {
         Row: {
           'content': string;
@@ -333,6 +390,119 @@ export type Database = {
           'user_id'?: string;
         };
         Relationships: [];
+      };
+      'conversation_reads': {
+        Row: {
+          'business_id': string;
+          'conversation_id': string;
+          'created_at': string;
+          'customer_id': string;
+          'last_read_seq': number;
+          'read_at': string;
+          'updated_at': string;
+          'user_id': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'business_id': string;
+          'conversation_id': string;
+          'created_at'?: string;
+          'customer_id': string;
+          'last_read_seq'?: number;
+          'read_at'?: string;
+          'updated_at'?: string;
+          'user_id': string;
+        };
+        Update: {
+          'business_id'?: string;
+          'conversation_id'?: string;
+          'created_at'?: string;
+          'customer_id'?: string;
+          'last_read_seq'?: number;
+          'read_at'?: string;
+          'updated_at'?: string;
+          'user_id'?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'conversation_reads_conversation_id_business_id_customer_id_fkey';
+            columns: ['conversation_id', 'business_id', 'customer_id'];
+            isOneToOne: false;
+            referencedRelation: 'conversations';
+            referencedColumns: ['id', 'business_id', 'customer_id'];
+          },
+        ];
+      };
+      'conversations': {
+        Row: {
+          'activity_at': string | null;
+          'business_id': string;
+          'closed_at': string | null;
+          'closed_by': string | null;
+          'created_at': string;
+          'customer_id': string;
+          'id': string;
+          'last_message_at': string | null;
+          'last_seq': number;
+          'order_id': string | null;
+          'product_id': string | null;
+          'status': Database['public']['Enums']['conversation_status'];
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'activity_at'?: never;
+          'business_id': string;
+          'closed_at'?: string | null;
+          'closed_by'?: string | null;
+          'created_at'?: string;
+          'customer_id': string;
+          'id'?: string;
+          'last_message_at'?: string | null;
+          'last_seq'?: number;
+          'order_id'?: string | null;
+          'product_id'?: string | null;
+          'status'?: Database['public']['Enums']['conversation_status'];
+          'updated_at'?: string;
+        };
+        Update: {
+          'activity_at'?: never;
+          'business_id'?: string;
+          'closed_at'?: string | null;
+          'closed_by'?: string | null;
+          'created_at'?: string;
+          'customer_id'?: string;
+          'id'?: string;
+          'last_message_at'?: string | null;
+          'last_seq'?: number;
+          'order_id'?: string | null;
+          'product_id'?: string | null;
+          'status'?: Database['public']['Enums']['conversation_status'];
+          'updated_at'?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'conversations_business_id_fkey';
+            columns: ['business_id'];
+            isOneToOne: false;
+            referencedRelation: 'businesses';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'conversations_order_id_fkey';
+            columns: ['order_id'];
+            isOneToOne: false;
+            referencedRelation: 'orders';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'conversations_product_id_fkey';
+            columns: ['product_id'];
+            isOneToOne: false;
+            referencedRelation: 'products';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       'export_jobs': {
         Row: {
@@ -1064,7 +1234,50 @@ export type Database = {
         };
         Returns: undefined;
       };
+      'chat_inbox': {
+        Args: { 'before_at'?: string; 'before_id'?: string; 'page_size'?: number };
+        Returns: {
+          'activity_at': string;
+          'as_customer': boolean;
+          'business_id': string;
+          'business_name': string;
+          'conversation_id': string;
+          'customer_id': string;
+          'customer_name': string;
+          'last_message': Json;
+          'last_read_seq': number;
+          'last_seq': number;
+          'order_id': string;
+          'product_id': string;
+          'status': Database['public']['Enums']['conversation_status'];
+          'unread_count': number;
+        }[];
+      };
       'clear_cart': { Args: Record<PropertyKey, never>; Returns: undefined };
+      'close_conversation': {
+        Args: { 'conversation_id': string };
+        Returns: {
+          'activity_at': string | null;
+          'business_id': string;
+          'closed_at': string | null;
+          'closed_by': string | null;
+          'created_at': string;
+          'customer_id': string;
+          'id': string;
+          'last_message_at': string | null;
+          'last_seq': number;
+          'order_id': string | null;
+          'product_id': string | null;
+          'status': Database['public']['Enums']['conversation_status'];
+          'updated_at': string;
+        };
+        SetofOptions: {
+          from: '*';
+          to: 'conversations';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
       'create_business': {
         Args: {
           'contact_email'?: string;
@@ -1076,6 +1289,54 @@ export type Database = {
         Returns: string;
       };
       'custom_access_token_hook': { Args: { 'event': Json }; Returns: Json };
+      'delete_message': {
+        Args: { 'message_id': string };
+        Returns: {
+          'attachments': (string)[];
+          'body': string | null;
+          'business_id': string;
+          'client_id': string;
+          'conversation_id': string;
+          'created_at': string;
+          'customer_id': string;
+          'deleted_at': string | null;
+          'edited_at': string | null;
+          'id': string;
+          'sender_id': string;
+          'seq': number;
+          'updated_at': string;
+        };
+        SetofOptions: {
+          from: '*';
+          to: 'chat_messages';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      'edit_message': {
+        Args: { 'body': string; 'message_id': string };
+        Returns: {
+          'attachments': (string)[];
+          'body': string | null;
+          'business_id': string;
+          'client_id': string;
+          'conversation_id': string;
+          'created_at': string;
+          'customer_id': string;
+          'deleted_at': string | null;
+          'edited_at': string | null;
+          'id': string;
+          'sender_id': string;
+          'seq': number;
+          'updated_at': string;
+        };
+        SetofOptions: {
+          from: '*';
+          to: 'chat_messages';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
       'has_permission': {
         Args: {
           'business_id': string;
@@ -1120,6 +1381,49 @@ export type Database = {
           'user_id': string;
         }[];
       };
+      'mark_read': {
+        Args: { 'conversation_id': string; 'up_to_seq': number };
+        Returns: {
+          'business_id': string;
+          'conversation_id': string;
+          'created_at': string;
+          'customer_id': string;
+          'last_read_seq': number;
+          'read_at': string;
+          'updated_at': string;
+          'user_id': string;
+        };
+        SetofOptions: {
+          from: '*';
+          to: 'conversation_reads';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      'messages_since': {
+        Args: { 'after_seq': number; 'conversation_id': string; 'max_rows'?: number };
+        Returns: {
+          'attachments': (string)[];
+          'body': string | null;
+          'business_id': string;
+          'client_id': string;
+          'conversation_id': string;
+          'created_at': string;
+          'customer_id': string;
+          'deleted_at': string | null;
+          'edited_at': string | null;
+          'id': string;
+          'sender_id': string;
+          'seq': number;
+          'updated_at': string;
+        }[];
+        SetofOptions: {
+          from: '*';
+          to: 'chat_messages';
+          isOneToOne: false;
+          isSetofReturn: true;
+        };
+      };
       'reject_product': { Args: { 'product_id': string; 'reason': string }; Returns: undefined };
       'remove_member': { Args: { 'business_id': string; 'user_id': string }; Returns: undefined };
       'revoke_invitation': { Args: { 'invitation_id': string }; Returns: undefined };
@@ -1141,6 +1445,64 @@ export type Database = {
           to: 'product_search_result';
           isOneToOne: false;
           isSetofReturn: true;
+        };
+      };
+      'send_message': {
+        Args: {
+          'attachments'?: (string)[];
+          'body': string;
+          'client_id'?: string;
+          'conversation_id': string;
+        };
+        Returns: {
+          'attachments': (string)[];
+          'body': string | null;
+          'business_id': string;
+          'client_id': string;
+          'conversation_id': string;
+          'created_at': string;
+          'customer_id': string;
+          'deleted_at': string | null;
+          'edited_at': string | null;
+          'id': string;
+          'sender_id': string;
+          'seq': number;
+          'updated_at': string;
+        };
+        SetofOptions: {
+          from: '*';
+          to: 'chat_messages';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      'start_conversation': {
+        Args: {
+          'body'?: string;
+          'business_id': string;
+          'order_id'?: string;
+          'product_id'?: string;
+        };
+        Returns: {
+          'activity_at': string | null;
+          'business_id': string;
+          'closed_at': string | null;
+          'closed_by': string | null;
+          'created_at': string;
+          'customer_id': string;
+          'id': string;
+          'last_message_at': string | null;
+          'last_seq': number;
+          'order_id': string | null;
+          'product_id': string | null;
+          'status': Database['public']['Enums']['conversation_status'];
+          'updated_at': string;
+        };
+        SetofOptions: {
+          from: '*';
+          to: 'conversations';
+          isOneToOne: true;
+          isSetofReturn: false;
         };
       };
       'submit_product': { Args: { 'product_id': string }; Returns: undefined };
@@ -1170,6 +1532,7 @@ export type Database = {
       'business_role': 'admin' | 'approver' | 'editor' | 'viewer';
       'chatbot_message_role': 'user' | 'assistant';
       'checkout_status': 'pending_payment' | 'paid' | 'cancelled';
+      'conversation_status': 'open' | 'closed';
       'export_job_status': 'running' | 'succeeded' | 'failed';
       'notification_kind':
         | 'order_placed_customer'
@@ -1181,7 +1544,8 @@ export type Database = {
         | 'order_refunded'
         | 'product_approved'
         | 'product_rejected'
-        | 'invitation_created';
+        | 'invitation_created'
+        | 'chat_unread';
       'notification_status': 'pending' | 'sending' | 'sent' | 'dead';
       'order_status':
         | 'pending_payment'
@@ -1337,6 +1701,7 @@ export const Constants = {
       'business_role': ['admin', 'approver', 'editor', 'viewer'],
       'chatbot_message_role': ['user', 'assistant'],
       'checkout_status': ['pending_payment', 'paid', 'cancelled'],
+      'conversation_status': ['open', 'closed'],
       'export_job_status': ['running', 'succeeded', 'failed'],
       'notification_kind': [
         'order_placed_customer',
@@ -1349,6 +1714,7 @@ export const Constants = {
         'product_approved',
         'product_rejected',
         'invitation_created',
+        'chat_unread',
       ],
       'notification_status': ['pending', 'sending', 'sent', 'dead'],
       'order_status': [

@@ -158,6 +158,23 @@ function compose(kind: NotificationKind, payload: Payload, context: TemplateCont
           action: { label: 'Accept the invitation', url: link(context.siteUrl, `/invitations/accept?token=${encodeURIComponent(text(payload, 'token'))}`) },
         },
       };
+    case 'chat_unread': {
+      // Never quotes a message: the mailbox is not the conversation, and the message may since
+      // have been edited or deleted.
+      const count = Number(payload.unread_count) || 1;
+      const from = text(payload, 'from_name') || business;
+      const id = encodeURIComponent(text(payload, 'conversation_id'));
+      return {
+        subject: `${count === 1 ? 'A new message' : `${count} new messages`} from ${from}`,
+        body: {
+          greeting: `Hello ${text(payload, 'recipient_name') || 'there'},`,
+          paragraphs: [`${from} sent you ${count === 1 ? 'a message' : `${count} messages`} you have not read yet.`],
+          action: payload.for_business === true
+            ? { label: 'Open the conversation', url: link(context.siteUrl, `/business/${encodeURIComponent(text(payload, 'business_id'))}/chats/${id}`) }
+            : { label: 'Open the conversation', url: link(context.siteUrl, `/chats/${id}`) },
+        },
+      };
+    }
   }
 }
 

@@ -25,6 +25,7 @@ const kinds: Array<[NotificationKind, Record<string, unknown>, string]> = [
   ['product_approved', { product_id: 'p1', product_name: 'Avocado', business_name: 'Farm', submitter_name: 'Ann' }, '“Avocado” is approved'],
   ['product_rejected', { product_id: 'p1', product_name: 'Avocado', business_name: 'Farm', rejection_reason: 'Blurry <photo>' }, '“Avocado” needs changes'],
   ['invitation_created', { business_name: 'Farm', role: 'editor', inviter_name: 'Ann', token: 'a b&c', expires_at: '2026-12-01T10:00:00Z' }, 'Join Farm on Sokoni'],
+  ['chat_unread', { conversation_id: 'c1', business_id: 'b1', business_name: 'Farm', from_name: 'Farm', recipient_name: 'Wanjiru', unread_count: 3 }, '3 new messages from Farm'],
 ];
 
 describe('renderEmail', () => {
