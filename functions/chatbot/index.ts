@@ -1,11 +1,12 @@
 // POST /functions/v1/chatbot — the marketplace's and the stores' assistant, grounded on what the
 // caller may see (read as the caller through RLS), with every turn stored.
-import { callerOf, jwksVerifier, requireUser, type TokenVerifier } from '../_shared/auth.ts';
-import { asCaller } from '../_shared/caller-transaction.ts';
+import { type Claims, callerOf, jwksVerifier, requireUser, type TokenVerifier } from '../_shared/auth.ts';
+import { readJsonBody } from '../_shared/body.ts';
 import { corsHeaders } from '../_shared/cors.ts';
-import { connectDatabase, type Sql } from '../_shared/database.ts';
+import { connectDatabase, type Db } from '../_shared/database.ts';
 import { success } from '../_shared/envelope.ts';
-import { HttpError, parseInput } from '../_shared/errors.ts';
+import { envInt, envText } from '../_shared/env.ts';
+import { HttpError } from '../_shared/errors.ts';
 import { handle, serve } from '../_shared/http.ts';
 import { jsonLogger, type Logger } from '../_shared/log.ts';
 import { createGeminiClient } from './gemini.ts';
@@ -38,7 +39,7 @@ export const DEFAULT_CONFIG: ChatbotConfig = {
 };
 
 export interface ChatbotDeps {
-  db: Sql;
+  db: Db;
   verify: TokenVerifier;
   /** null when GEMINI_API_KEY is not set: the assistant answers 503 and stores nothing. */
   model: ModelClient | null;
@@ -63,6 +64,9 @@ interface Conversation {
 
 export function createChatbotHandler(deps: ChatbotDeps) {
   const { db, verify, model } = deps;
+  // Service: the quota and the stored turns are the service's bookkeeping. Whose session it is
+  // is decided as the caller (converse) before any of them is written.
+  const { serviceDb } = db;
   const config = { ...DEFAULT_CONFIG, ...deps.config };
   const now = deps.now ?? (() => new Date());
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -70,8 +74,8 @@ export function createChatbotHandler(deps: ChatbotDeps) {
   const log = deps.log ?? jsonLogger('chatbot');
 
   /** Session, grounding and history, all read (and the session written) as the caller. */
-  function converse(claims: Parameters<typeof asCaller>[1], userId: string, input: ChatRequest): Promise<Conversation> {
-    return asCaller(db, claims, async (tx) => {
+  function converse(claims: Claims, userId: string, input: ChatRequest): Promise<Conversation> {
+    return db.asCaller(claims, async (tx) => {
       let session: { id: string; business_id: string | null } | undefined;
       if (input.session_id) {
         // Owners only: members with chat.read may read a session, but not talk in it.
@@ -157,12 +161,12 @@ export function createChatbotHandler(deps: ChatbotDeps) {
 
   async function recordError(messageId: string, error: unknown): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
-    await db`update public.chatbot_messages set error = ${message.slice(0, 2000)} where id = ${messageId}`;
+    await serviceDb`update public.chatbot_messages set error = ${message.slice(0, 2000)} where id = ${messageId}`;
   }
 
   async function storeReply(sessionId: string, reply: ModelReply): Promise<string> {
     const content = reply.blocked ? REFUSAL : reply.text;
-    await db`insert into public.chatbot_messages (session_id, role, content, model, input_tokens, output_tokens, finish_reason)
+    await serviceDb`insert into public.chatbot_messages (session_id, role, content, model, input_tokens, output_tokens, finish_reason)
              values (${sessionId}, 'assistant', ${content}, ${config.model}, ${reply.inputTokens}, ${reply.outputTokens},
                      ${reply.finishReason})`;
     return content;
@@ -172,18 +176,12 @@ export function createChatbotHandler(deps: ChatbotDeps) {
     if (req.method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Use POST.');
     const caller = await callerOf(req, verify);
     const user = requireUser(caller);
-    let body: unknown;
-    try {
-      body = await req.json();
-    } catch {
-      throw new HttpError(400, 'INVALID_JSON', 'Send a JSON body: {"message": "…"}.');
-    }
-    const input = parseInput(chatRequestSchema, body);
+    const input = await readJsonBody(req, chatRequestSchema, { example: '{"message": "…"}' });
     if (!model) {
       throw new HttpError(503, 'ASSISTANT_NOT_CONFIGURED', 'The assistant is not configured on this project (no Gemini API key).');
     }
 
-    const [{ retry_after }] = await db<{ retry_after: number }[]>`
+    const [{ retry_after }] = await serviceDb<{ retry_after: number }[]>`
       select private.take_chatbot_quota(${user.id}, ${now()}, ${config.perMinute}, ${config.perDay}) as retry_after`;
     if (retry_after > 0) {
       throw new HttpError(429, 'RATE_LIMITED', `You have sent too many messages. Try again in ${retry_after} seconds.`,
@@ -200,7 +198,7 @@ export function createChatbotHandler(deps: ChatbotDeps) {
       budget: config.budget,
     });
     // The caller's ownership was checked above, as the caller; messages are the service's to write.
-    const [{ id: messageId }] = await db<{ id: string }[]>`
+    const [{ id: messageId }] = await serviceDb<{ id: string }[]>`
       insert into public.chatbot_messages (session_id, role, content)
       values (${conversation.sessionId}, 'user', ${input.message}) returning id`;
 
@@ -274,28 +272,21 @@ export function createChatbotHandler(deps: ChatbotDeps) {
   }
 }
 
-function positiveInt(name: string, fallback: number): number {
-  const value = Deno.env.get(name);
-  if (value === undefined || value === '') return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`${name} must be a positive integer, not ${value}`);
-  return parsed;
-}
-
 if (import.meta.main) {
-  const apiKey = Deno.env.get('GEMINI_API_KEY');
+  const apiKey = envText('GEMINI_API_KEY');
+  const positive = { min: 1, max: 1_000_000_000 };
   serve(createChatbotHandler({
     db: connectDatabase(),
-    verify: jwksVerifier(Deno.env.get('SUPABASE_JWKS') ?? '{"keys":[]}'),
+    verify: jwksVerifier(envText('SUPABASE_JWKS', '{"keys":[]}')),
     model: apiKey
-      ? createGeminiClient({ apiKey, baseUrl: Deno.env.get('GEMINI_API_BASE'), apiVersion: Deno.env.get('GEMINI_API_VERSION') })
+      ? createGeminiClient({ apiKey, baseUrl: envText('GEMINI_API_BASE') })
       : null,
     config: {
-      model: Deno.env.get('GEMINI_MODEL') || DEFAULT_CONFIG.model,
-      perMinute: positiveInt('CHATBOT_RATE_PER_MINUTE', DEFAULT_CONFIG.perMinute),
-      perDay: positiveInt('CHATBOT_RATE_PER_DAY', DEFAULT_CONFIG.perDay),
-      timeoutMs: positiveInt('CHATBOT_TIMEOUT_MS', DEFAULT_CONFIG.timeoutMs),
-      retry: { ...DEFAULT_RETRY_POLICY, baseDelayMs: positiveInt('CHATBOT_RETRY_BASE_MS', DEFAULT_RETRY_POLICY.baseDelayMs) },
+      model: envText('GEMINI_MODEL', DEFAULT_CONFIG.model),
+      perMinute: envInt('CHATBOT_RATE_PER_MINUTE', DEFAULT_CONFIG.perMinute, positive),
+      perDay: envInt('CHATBOT_RATE_PER_DAY', DEFAULT_CONFIG.perDay, positive),
+      timeoutMs: envInt('CHATBOT_TIMEOUT_MS', DEFAULT_CONFIG.timeoutMs, positive),
+      retry: { ...DEFAULT_RETRY_POLICY, baseDelayMs: envInt('CHATBOT_RETRY_BASE_MS', DEFAULT_RETRY_POLICY.baseDelayMs, positive) },
     },
   }));
 }

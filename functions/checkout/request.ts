@@ -1,7 +1,8 @@
 // What a checkout request may contain. Prices and items are not part of it: they come from
 // the cart and the database, and unknown fields (a client-sent price) are dropped.
 import { z } from 'zod';
-import { HttpError, parseInput } from '../_shared/errors.ts';
+import { readJsonBody } from '../_shared/body.ts';
+import { HttpError } from '../_shared/errors.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -34,12 +35,6 @@ export function parseIdempotencyKey(headers: Headers): string {
   return parsed.data;
 }
 
-export async function parseCheckoutBody(req: Request): Promise<CheckoutBody> {
-  let json: unknown;
-  try {
-    json = await req.json();
-  } catch {
-    throw new HttpError(400, 'INVALID_JSON', 'The body must be a JSON object.');
-  }
-  return parseInput(checkoutBodySchema, json);
+export function parseCheckoutBody(req: Request): Promise<CheckoutBody> {
+  return readJsonBody(req, checkoutBodySchema);
 }

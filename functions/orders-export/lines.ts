@@ -2,8 +2,7 @@
 // applies) in keyset pages, newest orders first, each row handed on as it arrives. Each page is
 // its own short read-only transaction, so a slow download never holds a transaction open.
 import type { Claims } from '../_shared/auth.ts';
-import { asCaller } from '../_shared/caller-transaction.ts';
-import type { Sql } from '../_shared/database.ts';
+import type { Db } from '../_shared/database.ts';
 import type { CsvValue } from './csv.ts';
 import type { ExportFilters } from './filters.ts';
 import { keysetPages, type PageReader } from './pages.ts';
@@ -48,7 +47,7 @@ interface Cursor {
   lineId: string;
 }
 
-function readPage(db: Sql, claims: Claims, filters: ExportFilters): PageReader<ExportLine, Cursor> {
+function readPage(db: Db, claims: Claims, filters: ExportFilters): PageReader<ExportLine, Cursor> {
   return async (after, limit, onRow) => {
     const at = after?.createdAt ?? null;
     const orderId = after?.orderId ?? null;
@@ -56,7 +55,7 @@ function readPage(db: Sql, claims: Claims, filters: ExportFilters): PageReader<E
     // Orders first (an index range scan from the cursor), then each order's lines: the LIMITs
     // keep both as nested index scans, whatever the OR in the order_items policy costs the
     // planner's estimates. At most `limit` orders can fill a page of `limit` lines.
-    await asCaller(db, claims, (tx) => tx<ExportLine[]>`
+    await db.asCaller(claims, (tx) => tx<ExportLine[]>`
       select o.created_at::text as order_created_at,
              to_char(o.created_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') as order_date_utc,
              o.id as order_id, o.status::text as order_status, o.customer_id, o.currency,
@@ -90,7 +89,7 @@ function readPage(db: Sql, claims: Claims, filters: ExportFilters): PageReader<E
 
 /** The export's lines page by page, each given to `onLine`; yields after every page. */
 export function exportPages(
-  db: Sql,
+  db: Db,
   claims: Claims,
   filters: ExportFilters,
   pageSize: number,
@@ -105,8 +104,8 @@ export function exportPages(
 }
 
 /** How many lines the export holds, counting no further than `limit + 1`. */
-export async function countLinesUpTo(db: Sql, claims: Claims, filters: ExportFilters, limit: number): Promise<number> {
-  const [{ count }] = await asCaller(db, claims, (tx) => tx<{ count: number }[]>`
+export async function countLinesUpTo(db: Db, claims: Claims, filters: ExportFilters, limit: number): Promise<number> {
+  const [{ count }] = await db.asCaller(claims, (tx) => tx<{ count: number }[]>`
     select count(*)::int as count from (
       select 1
       from public.orders o

@@ -83,8 +83,8 @@ describe('answers grounded on what the caller may see', () => {
     expect(answer.body.data!.sources).toContainEqual({ type: 'product', id: ids.approved, title: 'Tumbili maize flour' });
     expect(answer.body.data!.sources).toContainEqual({ type: 'knowledge', id: ids.article, title: 'Storing Tumbili maize' });
     const [request] = gemini.requests;
-    // The SDK's default API version for the Gemini API is v1 (GEMINI_API_VERSION changes it).
-    expect(request).toMatchObject({ version: 'v1', model: 'gemini-3.5-flash', stream: false, apiKey: 'test-gemini-key' });
+    // The client pins v1beta (gemini.ts), where the SDK's own default is v1; the fake serves only v1beta.
+    expect(request).toMatchObject({ version: 'v1beta', model: 'gemini-3.5-flash', stream: false, apiKey: 'test-gemini-key' });
     const instruction = request.body.systemInstruction!.parts[0].text!;
     expect(instruction).toContain('Answer only from the facts');
     expect(instruction).toContain('- Tumbili maize flour: 135.00 KES per kg; in stock (40 kg). Sifted maize flour, 2 kg packs.');
@@ -291,6 +291,8 @@ describe('streaming', () => {
     expect(done.event).toBe('done');
     const sessionId = (done.data as { session_id: string }).session_id;
     expect(gemini.requests.map((r) => r.stream)).toEqual([true, true]);
+    // streamGenerateContent?alt=sse under v1beta (the fake answers nothing else), with the system instruction.
+    expect(gemini.requests.every((r) => r.version === 'v1beta' && r.body.systemInstruction?.parts[0].text)).toBe(true);
     const stored = await messagesOf(sessionId);
     expect(stored[1]).toMatchObject({ role: 'assistant', content: 'Tumbili maize flour is KES 135 per kg and in stock.', finish_reason: 'STOP' });
   });

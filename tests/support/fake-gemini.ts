@@ -1,5 +1,7 @@
 // A fake Gemini API on 127.0.0.1: models/<model>:generateContent and
-// :streamGenerateContent?alt=sse under /v1 and /v1beta, answering from a script (replies, HTTP
+// :streamGenerateContent?alt=sse under /v1beta, the version Google's Gemini API reference
+// documents them (and systemInstruction) under; another version is a 404, so a client that
+// drifts to the SDK's default (/v1) fails the tests. It answers from a script (replies, HTTP
 // errors, safety blocks, malformed bodies, delays) and recording every request, parsed, so that
 // tests can assert on the exact prompt.
 import { startFakeServer, type RecordedRequest } from './fake-server.ts';
@@ -11,7 +13,7 @@ export type GeminiStep =
   | { malformed: true; delayMs?: number };
 
 export interface GeminiRequest {
-  version: 'v1' | 'v1beta';
+  version: 'v1beta';
   model: string;
   stream: boolean;
   apiKey: string | undefined;
@@ -33,7 +35,7 @@ export interface FakeGemini {
   close(): Promise<void>;
 }
 
-const ROUTE = /^\/(v1|v1beta)\/models\/([^/:?]+):(generateContent|streamGenerateContent)(\?alt=sse)?$/;
+const ROUTE = /^\/(v1beta)\/models\/([^/:?]+):(generateContent|streamGenerateContent)(\?alt=sse)?$/;
 
 function chunksOf(text: string, parts: number): string[] {
   const size = Math.max(1, Math.ceil(text.length / parts));
@@ -77,7 +79,7 @@ export async function startFakeGemini(): Promise<FakeGemini> {
     const apiKey = recorded.headers['x-goog-api-key'] as string | undefined;
     const text = (parts: Array<{ text?: string }> = []) => parts.map((part) => part.text ?? '').join('');
     requests.push({
-      version: route[1] as 'v1' | 'v1beta',
+      version: 'v1beta',
       model: decodeURIComponent(route[2]),
       stream,
       apiKey,
