@@ -10,7 +10,14 @@ export interface RecordedRequest {
   body: string;
 }
 
-export type Responder = (request: RecordedRequest) => { status?: number; headers?: Record<string, string>; body?: string; delayMs?: number };
+export type Responder = (request: RecordedRequest) => {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: string;
+  delayMs?: number;
+  /** Answers only once this settles (after delayMs): holds callers in flight until a test lets them go. */
+  hold?: Promise<unknown>;
+};
 
 export interface FakeServer {
   url: string;
@@ -35,8 +42,10 @@ export async function startFakeServer(responder: Responder = () => ({ status: 20
       waiters.splice(0).forEach((wake) => wake());
       const answer = current(recorded);
       setTimeout(() => {
-        res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
-        res.end(answer.body ?? '');
+        void Promise.resolve(answer.hold).catch(() => {}).then(() => {
+          res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
+          res.end(answer.body ?? '');
+        });
       }, answer.delayMs ?? 0);
     });
   });
