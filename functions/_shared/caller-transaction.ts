@@ -6,6 +6,22 @@ import type { Claims } from './auth.ts';
 
 export type CallerTx = postgres.TransactionSql;
 
+/** What handlers reach the database through (functions/_shared/database.ts connects it). */
+export interface Db {
+  /** One transaction as the caller: their role, claims and the role's settings; RLS applies. */
+  asCaller<T>(claims: Claims, run: (tx: CallerTx) => Promise<T>, options?: { readOnly?: boolean }): Promise<T>;
+  /** `postgres`, which bypasses RLS. Only for what no caller may do themselves; say why at each use. */
+  serviceDb: postgres.Sql;
+}
+
+/** A Db over a connection pool. */
+export function database(serviceDb: postgres.Sql): Db {
+  return {
+    asCaller: (claims, run, options) => asCaller(serviceDb, claims, run, options),
+    serviceDb,
+  };
+}
+
 type RoleSettings = Map<string, Array<[string, string]>>;
 
 // Read once per connection pool, as PostgREST reads them once at start-up (and on reload).

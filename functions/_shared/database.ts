@@ -3,28 +3,12 @@
 // Supabase: each use of it is a decision (the service's own bookkeeping, or a private RPC that
 // checks the caller itself) and says why where it is made.
 import postgres from 'postgres';
-import { type CallerTx, asCaller } from './caller-transaction.ts';
-import type { Claims } from './auth.ts';
+import { database, type Db } from './caller-transaction.ts';
 import { envText } from './env.ts';
 import { MessageSocket } from './postgres-socket.ts';
 
 export type Sql = postgres.Sql;
-export type { CallerTx };
-
-export interface Db {
-  /** One transaction as the caller: their role, claims and the role's settings; RLS applies. */
-  asCaller<T>(claims: Claims, run: (tx: CallerTx) => Promise<T>, options?: { readOnly?: boolean }): Promise<T>;
-  /** Bypasses RLS. Only for what no caller may do themselves; say why at each use. */
-  serviceDb: Sql;
-}
-
-/** A Db over an existing connection pool (tests and benchmarks bring their own). */
-export function database(serviceDb: Sql): Db {
-  return {
-    asCaller: (claims, run, options) => asCaller(serviceDb, claims, run, options),
-    serviceDb,
-  };
-}
+export type { CallerTx, Db } from './caller-transaction.ts';
 
 const CONNECT_TIMEOUT_SECONDS = 5;
 

@@ -2,7 +2,7 @@
 // applies) in keyset pages, newest orders first, each row handed on as it arrives. Each page is
 // its own short read-only transaction, so a slow download never holds a transaction open.
 import type { Claims } from '../_shared/auth.ts';
-import type { Db } from '../_shared/database.ts';
+import type { Db } from '../_shared/caller-transaction.ts';
 import type { CsvValue } from './csv.ts';
 import type { ExportFilters } from './filters.ts';
 import { keysetPages, type PageReader } from './pages.ts';

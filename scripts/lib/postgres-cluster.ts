@@ -11,11 +11,17 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LOCAL_PASSWORD } from './local-platform.ts';
-import { assertPortFree } from './ports.ts';
+import { assertPortFree, freePort } from './ports.ts';
 
 export interface ClusterOptions {
   dataDir: string;
+  /**
+   * The port to listen on; 0 takes a free one. A free port found beforehand can be taken by
+   * another process before Postgres binds it, so with 0 a failed bind is retried on another.
+   */
   port: number;
+  /** Where port 0 looks for candidates (tests inject a taken one). */
+  pickPort?: () => Promise<number>;
   /** Throwaway clusters trade crash safety for speed. */
   durable: boolean;
   log?: (line: string) => void;
@@ -64,6 +70,25 @@ function runAsPostgresUser(): RunAs {
 }
 
 export class HalfInitialisedDataDirError extends Error {}
+
+/** Postgres could not bind its port: another process holds it. */
+export class PortTakenError extends Error {}
+
+const BIND_ATTEMPTS = 5;
+
+/**
+ * Runs `start` on a free port, again on another one when the port was taken in between (for
+ * whatever starts a cluster and needs its port first, as the test stack does).
+ */
+export async function onFreePort<T>(start: (port: number, attempt: number) => Promise<T>, pickPort = freePort): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await pickPort(), attempt);
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt >= BIND_ATTEMPTS) throw error;
+    }
+  }
+}
 
 /** What state a data folder is in, before anything touches it. */
 export function dataDirState(dataDir: string): 'missing' | 'ready' | 'half-initialised' {
@@ -120,7 +145,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         `interrupted). Remove it with \`npm run db:wipe\` and start again.`,
     );
   }
-  await assertPortFree(options.port, 'Postgres');
+  if (options.port !== 0) {
+    await assertPortFree(options.port, 'Postgres').catch((error: Error) => {
+      throw error.message.includes('already in use') ? new PortTakenError(error.message) : error;
+    });
+  }
   const runAs = runAsPostgresUser();
   const created = state === 'missing';
   if (created) {
@@ -128,9 +157,14 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await initialise(bin, options.dataDir, runAs);
   }
 
+  if (options.port !== 0) return { ...(await launch(bin, options, options.port, runAs, log)), created };
+  return { ...(await onFreePort((port) => launch(bin, options, port, runAs, log), options.pickPort)), created };
+}
+
+async function launch(bin: Binaries, options: ClusterOptions, port: number, runAs: RunAs, log: (line: string) => void): Promise<Omit<Cluster, 'created'>> {
   const settings: Record<string, string> = {
     listen_addresses: '127.0.0.1',
-    port: String(options.port),
+    port: String(port),
     // TCP only: no socket files in /tmp shared with other clusters.
     unix_socket_directories: '',
     max_connections: '300',
@@ -159,12 +193,17 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     child.on('error', reject);
-    void exitPromise.then(() => reject(new Error(`Postgres exited during start-up:\n${recent}`)));
+    void exitPromise.then(() =>
+      reject(
+        /could not bind IPv4 address[^\n]*Address already in use/.test(recent)
+          ? new PortTakenError(`Port ${port} (Postgres) was taken before Postgres could bind it.`)
+          : new Error(`Postgres exited during start-up:\n${recent}`),
+      )
+    );
   });
 
   return {
-    port: options.port,
-    created,
+    port,
     async stop() {
       if (exited) return;
       // SIGINT = "fast shutdown": roll back open transactions, checkpoint, exit.

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataDirState, startCluster } from '../../scripts/lib/postgres-cluster.ts';
-import { freePort } from '../../scripts/lib/ports.ts';
+import { assertPortFree, freePort } from '../../scripts/lib/ports.ts';
 
 let dir: string;
 
@@ -23,6 +23,27 @@ describe('local stack faults', () => {
     try {
       await expect(startCluster({ dataDir: path.join(dir, 'blocked'), port, durable: false }))
         .rejects.toThrow(`Port ${port} (Postgres) is already in use`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('port 0: a port taken between the pick and the bind is retried on another, not a failed start', async () => {
+    const blocker = net.createServer();
+    const taken = await freePort();
+    await new Promise<void>((resolve) => blocker.listen(taken, '127.0.0.1', () => resolve()));
+    // The first candidate is the taken port, as when another process binds it in between.
+    const candidates = [taken];
+    const pickPort = () => { const next = candidates.shift(); return next === undefined ? freePort() : Promise.resolve(next); };
+    try {
+      const cluster = await startCluster({ dataDir: path.join(dir, 'race'), port: 0, durable: false, pickPort });
+      try {
+        expect(cluster.port).not.toBe(taken);
+        expect(candidates).toEqual([]);
+        await expect(assertPortFree(cluster.port, 'Postgres')).rejects.toThrow('already in use');
+      } finally {
+        await cluster.stop();
+      }
     } finally {
       blocker.close();
     }
