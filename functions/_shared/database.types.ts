@@ -194,6 +194,7 @@ export type Database = {
       };
       'chatbot_messages': {
         Row: {
+          'client_id': string | null;
           'content': string;
           'created_at': string;
           'error': string | null;
@@ -202,12 +203,15 @@ export type Database = {
           'input_tokens': number | null;
           'model': string | null;
           'output_tokens': number | null;
+          'reply_to': string | null;
           'role': Database['public']['Enums']['chatbot_message_role'];
           'session_id': string;
+          'sources': Json | null;
           'updated_at': string;
         };
         ComputedFields: never;
         Insert: {
+          'client_id'?: string | null;
           'content': string;
           'created_at'?: string;
           'error'?: string | null;
@@ -216,11 +220,14 @@ export type Database = {
           'input_tokens'?: number | null;
           'model'?: string | null;
           'output_tokens'?: number | null;
+          'reply_to'?: string | null;
           'role': Database['public']['Enums']['chatbot_message_role'];
           'session_id': string;
+          'sources'?: Json | null;
           'updated_at'?: string;
         };
         Update: {
+          'client_id'?: string | null;
           'content'?: string;
           'created_at'?: string;
           'error'?: string | null;
@@ -229,11 +236,20 @@ export type Database = {
           'input_tokens'?: number | null;
           'model'?: string | null;
           'output_tokens'?: number | null;
+          'reply_to'?: string | null;
           'role'?: Database['public']['Enums']['chatbot_message_role'];
           'session_id'?: string;
+          'sources'?: Json | null;
           'updated_at'?: string;
         };
         Relationships: [
+          {
+            foreignKeyName: 'chatbot_messages_reply_to_fkey';
+            columns: ['reply_to'];
+            isOneToOne: false;
+            referencedRelation: 'chatbot_messages';
+            referencedColumns: ['id'];
+          },
           {
             foreignKeyName: 'chatbot_messages_session_id_fkey';
             columns: ['session_id'];
@@ -246,6 +262,7 @@ export type Database = {
       'chatbot_sessions': {
         Row: {
           'business_id': string | null;
+          'client_id': string | null;
           'created_at': string;
           'id': string;
           'updated_at': string;
@@ -257,6 +274,7 @@ export type Database = {
         ComputedFields: never;
         Insert: {
           'business_id'?: string | null;
+          'client_id'?: string | null;
           'created_at'?: string;
           'id'?: string;
           'updated_at'?: string;
@@ -267,6 +285,7 @@ export type Database = {
         };
         Update: {
           'business_id'?: string | null;
+          'client_id'?: string | null;
           'created_at'?: string;
           'id'?: string;
           'updated_at'?: string;

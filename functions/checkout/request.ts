@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { readJsonBody } from '../_shared/body.ts';
 import { HttpError } from '../_shared/errors.ts';
+import { idempotencyKeyHeader } from '../_shared/idempotency.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -25,14 +26,11 @@ export const checkoutBodySchema = z.object({
 
 export type CheckoutBody = z.infer<typeof checkoutBodySchema>;
 
-export const idempotencyKeySchema = z.string().min(8).max(200).regex(/^[\x21-\x7e]+$/, 'use visible ASCII characters');
-
+/** Checkout requires the key: a checkout is never placed twice by a retry. */
 export function parseIdempotencyKey(headers: Headers): string {
-  const parsed = idempotencyKeySchema.safeParse(headers.get('idempotency-key') ?? '');
-  if (!parsed.success) {
-    throw new HttpError(400, 'INVALID_IDEMPOTENCY_KEY', 'Send an Idempotency-Key header of 8 to 200 visible characters.');
-  }
-  return parsed.data;
+  const key = idempotencyKeyHeader(headers);
+  if (key === null) throw new HttpError(400, 'INVALID_IDEMPOTENCY_KEY', 'Send an Idempotency-Key header of 8 to 200 visible characters.');
+  return key;
 }
 
 export function parseCheckoutBody(req: Request): Promise<CheckoutBody> {

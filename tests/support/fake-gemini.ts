@@ -6,11 +6,15 @@
 // tests can assert on the exact prompt.
 import { startFakeServer, type RecordedRequest } from './fake-server.ts';
 
-export type GeminiStep =
+export type GeminiStep = (
   | { reply: string; finishReason?: string; promptTokens?: number; outputTokens?: number; delayMs?: number }
   | { status: 429 | 500 | 503 | 400 | 403; retryDelaySeconds?: number; delayMs?: number }
   | { blocked: 'prompt' | 'candidate'; reason?: string; delayMs?: number }
-  | { malformed: true; delayMs?: number };
+  | { malformed: true; delayMs?: number }
+) & {
+  /** Answers only once this settles: keeps a call in flight until the test lets it go. */
+  hold?: Promise<unknown>;
+};
 
 export interface GeminiRequest {
   version: 'v1beta';
@@ -91,22 +95,23 @@ export async function startFakeGemini(): Promise<FakeGemini> {
     }
     const step = queue.shift() ?? fallback;
     const delayMs = step.delayMs ?? 0;
+    const hold = step.hold;
     if ('status' in step) {
       const details = step.retryDelaySeconds === undefined
         ? []
         : [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${step.retryDelaySeconds}s` }];
       const status = { 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE', 400: 'INVALID_ARGUMENT', 403: 'PERMISSION_DENIED' }[step.status];
-      return { status: step.status, delayMs, body: JSON.stringify({ error: { code: step.status, message: 'The fake model says no.', status, details } }) };
+      return { status: step.status, delayMs, hold, body: JSON.stringify({ error: { code: step.status, message: 'The fake model says no.', status, details } }) };
     }
     if ('malformed' in step) {
       return stream
-        ? { status: 200, delayMs, headers: { 'content-type': 'text/event-stream' }, body: 'data: {"candidates": [\r\n\r\n' }
-        : { status: 200, delayMs, body: '<html>Bad gateway</html>' };
+        ? { status: 200, delayMs, hold, headers: { 'content-type': 'text/event-stream' }, body: 'data: {"candidates": [\r\n\r\n' }
+        : { status: 200, delayMs, hold, body: '<html>Bad gateway</html>' };
     }
     const responses = responsesFor(step);
     return stream
-      ? { status: 200, delayMs, headers: { 'content-type': 'text/event-stream' }, body: responses.map((r) => `data: ${JSON.stringify(r)}\r\n\r\n`).join('') }
-      : { status: 200, delayMs, body: JSON.stringify(mergeForUnary(responses)) };
+      ? { status: 200, delayMs, hold, headers: { 'content-type': 'text/event-stream' }, body: responses.map((r) => `data: ${JSON.stringify(r)}\r\n\r\n`).join('') }
+      : { status: 200, delayMs, hold, body: JSON.stringify(mergeForUnary(responses)) };
   });
   return {
     url: server.url,
