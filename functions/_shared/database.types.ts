@@ -364,6 +364,7 @@ export type Database = {
           'filters': NonNullable<Json>;
           'id': string;
           'line_count': number | null;
+          'part_count': number | null;
           'requested_by': string | null;
           'status': Database['public']['Enums']['export_job_status'];
           'storage_path': string | null;
@@ -380,6 +381,7 @@ export type Database = {
           'filters'?: NonNullable<Json>;
           'id'?: string;
           'line_count'?: number | null;
+          'part_count'?: number | null;
           'requested_by'?: string | null;
           'status'?: Database['public']['Enums']['export_job_status'];
           'storage_path'?: string | null;
@@ -395,6 +397,7 @@ export type Database = {
           'filters'?: NonNullable<Json>;
           'id'?: string;
           'line_count'?: number | null;
+          'part_count'?: number | null;
           'requested_by'?: string | null;
           'status'?: Database['public']['Enums']['export_job_status'];
           'storage_path'?: string | null;

@@ -1,7 +1,8 @@
 // GET /functions/v1/orders-export?business_id=&from=&to=&status=&order_id= — a business's
 // order lines as CSV, for its `orders.export` holders. Small exports stream in the response;
 // larger ones (above EXPORT_INLINE_MAX_LINES) run as a job that writes the file to the private
-// `exports` bucket: 202 with the job, then GET ?job_id= for its state and a signed URL.
+// `exports` bucket, gzipped and in parts within the upload limit (parts.ts): 202 with the job,
+// then GET ?job_id= for its state and a signed URL per part.
 // POST /functions/v1/orders-export/cleanup (service role, scheduled) removes files older
 // than 7 days. A job still running after EXPORT_JOB_TIMEOUT_SECONDS is marked failed: its
 // function instance ended (hosted functions stop after at most 400 s), so it never will finish.
@@ -15,10 +16,11 @@ import { HttpError, invalidInput } from '../_shared/errors.ts';
 import { handle, serve } from '../_shared/http.ts';
 import { jsonLogger, type Logger } from '../_shared/log.ts';
 import { runSteps } from '../_shared/steps.ts';
-import { csvStream } from './csv.ts';
+import { csvRow, csvStream, UTF8_BOM } from './csv.ts';
 import { type ExportFilters, exportFileName, isUuid, parseExportQuery } from './filters.ts';
 import { countLinesUpTo, CSV_HEADER, exportPages, lineCells } from './lines.ts';
-import { type ExportStorage, storageClient } from './storage.ts';
+import { MIN_PART_BYTES, writeGzipParts } from './parts.ts';
+import { type ExportStorage, partPath, storageClient } from './storage.ts';
 
 type ExportJob = Database['public']['Tables']['export_jobs']['Row'];
 
@@ -29,6 +31,8 @@ export interface OrdersExportConfig {
   signedUrlSeconds: number;
   /** A job running longer than this has died with its instance. */
   jobTimeoutSeconds: number;
+  /** The largest file a job uploads (the storage upload limit); bigger exports come in parts. */
+  partBytes: number;
 }
 
 export interface OrdersExportDeps {
@@ -78,25 +82,31 @@ export function createOrdersExportHandler(deps: OrdersExportDeps) {
   }
 
   async function runJob(job: ExportJob, claims: Claims, filters: ExportFilters): Promise<void> {
-    const path = `${job.business_id}/${job.id}.csv`;
+    const folder = `${job.business_id}/${job.id}`;
     let lines = 0;
+    let started = 0;
+    let parts = 0;
     try {
       await runSteps<void>([
         {
           name: 'write the file to the exports bucket',
-          run: () => storage.upload(path, csvStream(CSV_HEADER, (writeLine) => exportPages(db, claims, filters, config.pageSize, writeLine), lineCells, (n) => (lines = n)), 'text/csv'),
-          undo: () => storage.remove([path]),
+          run: async () => {
+            const csv = csvStream(CSV_HEADER, (writeLine) => exportPages(db, claims, filters, config.pageSize, writeLine), lineCells, (n) => (lines = n));
+            parts = await writeGzipParts(csv, new TextEncoder().encode(UTF8_BOM + csvRow(CSV_HEADER)), config.partBytes,
+              (part, body) => storage.upload(partPath(folder, part), body, 'application/gzip'), (part) => (started = part));
+          },
+          undo: () => storage.remove(Array.from({ length: started }, (_, i) => partPath(folder, i + 1))),
         },
         {
           name: 'record the finished job',
           run: async () => {
             await serviceDb`update public.export_jobs
-                     set status = 'succeeded', storage_path = ${path}, line_count = ${lines}, completed_at = now()
+                     set status = 'succeeded', storage_path = ${folder}, part_count = ${parts}, line_count = ${lines}, completed_at = now()
                      where id = ${job.id}`;
           },
         },
       ], undefined, log);
-      log({ event: 'export_job_succeeded', job_id: job.id, lines });
+      log({ event: 'export_job_succeeded', job_id: job.id, lines, parts });
     } catch (error) {
       log({ level: 'error', event: 'export_job_failed', job_id: job.id, error: String((error as Error)?.message ?? error) });
       await serviceDb`update public.export_jobs set status = 'failed', error = ${String((error as Error)?.message ?? error).slice(0, 2000)},
@@ -130,14 +140,22 @@ export function createOrdersExportHandler(deps: OrdersExportDeps) {
       job_id: job.id, status: job.status, line_count: job.line_count === null ? null : Number(job.line_count) /* int8 arrives as text */, error: job.error,
       created_at: job.created_at, completed_at: job.completed_at, expires_at: job.expires_at,
       download_url: null as string | null,
+      files: [] as Array<{ name: string; url: string }>,
     };
     if (job.status === 'succeeded') {
-      if (job.file_removed_at || Date.parse(job.expires_at) <= now().getTime() || !job.storage_path) {
+      if (job.file_removed_at || Date.parse(job.expires_at) <= now().getTime() || !job.storage_path || !job.part_count) {
         throw new HttpError(410, 'EXPIRED', 'This export has expired and its file was removed; export again.');
       }
       const [{ slug }] = await serviceDb<{ slug: string }[]>`select slug from public.businesses where id = ${job.business_id}`;
       const filters = job.filters as unknown as ExportFilters;
-      body.download_url = await storage.signedUrl(job.storage_path, config.signedUrlSeconds, exportFileName(slug, filters, new Date(job.created_at)));
+      const csvName = exportFileName(slug, filters, new Date(job.created_at));
+      const count = job.part_count;
+      const folder = job.storage_path;
+      body.files = await Promise.all(Array.from({ length: count }, async (_, i) => {
+        const name = count === 1 ? `${csvName}.gz` : csvName.replace(/\.csv$/, `-part-${i + 1}-of-${count}.csv.gz`);
+        return { name, url: await storage.signedUrl(partPath(folder, i + 1), config.signedUrlSeconds, name) };
+      }));
+      body.download_url = body.files[0].url;
     }
     return success(body, job.status === 'succeeded' ? 'The export is ready.' : `The export is ${job.status}.`);
   }
@@ -167,12 +185,12 @@ export function createOrdersExportHandler(deps: OrdersExportDeps) {
   async function cleanup(req: Request): Promise<Response> {
     requireServiceRole(await callerOf(req, verify));
     // Service: a scheduled cleanup (service-role callers only, checked above).
-    const expired = await serviceDb<{ id: string; storage_path: string }[]>`
-      select id, storage_path from public.export_jobs
+    const expired = await serviceDb<{ id: string; storage_path: string; part_count: number }[]>`
+      select id, storage_path, part_count from public.export_jobs
       where expires_at <= ${now()} and file_removed_at is null and storage_path is not null
       order by expires_at limit 1000`;
     // Removing a file that is already gone succeeds, so a cleanup cut short is simply rerun.
-    await storage.remove(expired.map((job) => job.storage_path));
+    await storage.remove(expired.flatMap((job) => Array.from({ length: job.part_count }, (_, i) => partPath(job.storage_path, i + 1))));
     await serviceDb`update public.export_jobs set file_removed_at = now() where id = any(${expired.map((job) => job.id)}::uuid[])`;
     const stale = await failStaleJobs();
     return success({ removed: expired.length, stale_jobs_failed: stale }, `Removed ${expired.length} expired export files; ${stale} stale jobs marked failed.`);
@@ -204,6 +222,8 @@ if (import.meta.main) {
       inlineMaxLines: envInt('EXPORT_INLINE_MAX_LINES', 100000, { min: 0, max: 100_000_000 }),
       signedUrlSeconds: envInt('EXPORT_SIGNED_URL_SECONDS', 3600, { min: 60, max: 7 * 86400 }),
       jobTimeoutSeconds: envInt('EXPORT_JOB_TIMEOUT_SECONDS', 900, { min: 60, max: 86400 }),
+      // The storage upload limit ([storage] file_size_limit, 50 MiB on the free plan).
+      partBytes: envInt('EXPORT_PART_BYTES', 50 * 1024 * 1024, { min: MIN_PART_BYTES, max: 5 * 1024 * 1024 * 1024 }),
     },
     // Locally the process stays up; on Supabase the runtime keeps the job alive past the response.
     background: (work) => runtime?.waitUntil(work),

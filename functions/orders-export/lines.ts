@@ -52,7 +52,9 @@ function readPage(db: Db, claims: Claims, filters: ExportFilters): PageReader<Ex
     const at = after?.createdAt ?? null;
     const orderId = after?.orderId ?? null;
     const lineId = after?.lineId ?? null;
-    // Orders first (an index range scan from the cursor), then each order's lines: the LIMITs
+    // The cursor's time travels as text: a timestamptz parameter would be serialised through a
+    // JavaScript Date, which keeps milliseconds only, and rows of the same millisecond would be
+    // skipped. Orders first (an index range scan from the cursor), then each order's lines: the LIMITs
     // keep both as nested index scans, whatever the OR in the order_items policy costs the
     // planner's estimates. At most `limit` orders can fill a page of `limit` lines.
     await db.asCaller(claims, (tx) => tx<ExportLine[]>`
@@ -70,15 +72,15 @@ function readPage(db: Db, claims: Claims, filters: ExportFilters): PageReader<Ex
           and (${filters.to}::timestamptz is null or o.created_at < ${filters.to}::timestamptz)
           and (${filters.status}::public.order_status is null or o.status = ${filters.status}::public.order_status)
           and (${filters.orderId}::uuid is null or o.id = ${filters.orderId}::uuid)
-          and (${at}::timestamptz is null
-               or (o.created_at <= ${at}::timestamptz and (o.created_at < ${at}::timestamptz or o.id >= ${orderId}::uuid)))
+          and (${at}::text::timestamptz is null
+               or (o.created_at <= ${at}::text::timestamptz and (o.created_at < ${at}::text::timestamptz or o.id >= ${orderId}::uuid)))
         order by o.created_at desc, o.id
         limit ${limit}
       ) o
       cross join lateral (
         select i.* from public.order_items i
         where i.order_id = o.id and i.business_id = o.business_id
-          and (${at}::timestamptz is null or o.created_at < ${at}::timestamptz or o.id > ${orderId}::uuid or i.id > ${lineId}::uuid)
+          and (${at}::text::timestamptz is null or o.created_at < ${at}::text::timestamptz or o.id > ${orderId}::uuid or i.id > ${lineId}::uuid)
         order by i.id
         limit ${limit}
       ) i

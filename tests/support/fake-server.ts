@@ -8,6 +8,8 @@ export interface RecordedRequest {
   path: string;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** The body's bytes, for binary uploads. */
+  raw: Buffer;
 }
 
 export type Responder = (request: RecordedRequest) => {
@@ -37,7 +39,8 @@ export async function startFakeServer(responder: Responder = () => ({ status: 20
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const recorded = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const raw = Buffer.concat(chunks);
+      const recorded = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: raw.toString('utf8'), raw };
       requests.push(recorded);
       waiters.splice(0).forEach((wake) => wake());
       const answer = current(recorded);
