@@ -54,7 +54,8 @@ function readPage(db: Db, claims: Claims, filters: ExportFilters): PageReader<Ex
     const lineId = after?.lineId ?? null;
     // The cursor's time travels as text: a timestamptz parameter would be serialised through a
     // JavaScript Date, which keeps milliseconds only, and rows of the same millisecond would be
-    // skipped. Orders first (an index range scan from the cursor), then each order's lines: the LIMITs
+    // skipped. Its null test stays on the text (immutable, folded away), so the cast (stable)
+    // is left inside plain conditions the index range can use. Orders first (an index range scan from the cursor), then each order's lines: the LIMITs
     // keep both as nested index scans, whatever the OR in the order_items policy costs the
     // planner's estimates. At most `limit` orders can fill a page of `limit` lines.
     await db.asCaller(claims, (tx) => tx<ExportLine[]>`
@@ -72,7 +73,7 @@ function readPage(db: Db, claims: Claims, filters: ExportFilters): PageReader<Ex
           and (${filters.to}::timestamptz is null or o.created_at < ${filters.to}::timestamptz)
           and (${filters.status}::public.order_status is null or o.status = ${filters.status}::public.order_status)
           and (${filters.orderId}::uuid is null or o.id = ${filters.orderId}::uuid)
-          and (${at}::text::timestamptz is null
+          and (${at}::text is null
                or (o.created_at <= ${at}::text::timestamptz and (o.created_at < ${at}::text::timestamptz or o.id >= ${orderId}::uuid)))
         order by o.created_at desc, o.id
         limit ${limit}
@@ -80,7 +81,7 @@ function readPage(db: Db, claims: Claims, filters: ExportFilters): PageReader<Ex
       cross join lateral (
         select i.* from public.order_items i
         where i.order_id = o.id and i.business_id = o.business_id
-          and (${at}::text::timestamptz is null or o.created_at < ${at}::text::timestamptz or o.id > ${orderId}::uuid or i.id > ${lineId}::uuid)
+          and (${at}::text is null or o.created_at < ${at}::text::timestamptz or o.id > ${orderId}::uuid or i.id > ${lineId}::uuid)
         order by i.id
         limit ${limit}
       ) i

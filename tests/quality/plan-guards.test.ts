@@ -116,6 +116,8 @@ describe('order export', () => {
       if (++pages === 2) break;
     }
     expect(collected).toHaveLength(2);
+    // After the cursor, the page starts from it in the index, not from the newest order again.
+    expect(uses(collected[1], 'orders_business_idx')).toEqual([expect.stringMatching(/business_id = .*created_at <= /s)]);
     for (const found of collected) {
       expect(uses(found, 'orders_business_idx')).toEqual([expect.stringContaining('business_id =')]);
       const lineLookups = found.indexes().filter((use) => use.index.startsWith('order_items_') && use.cond?.includes('order_id = o.id'));
