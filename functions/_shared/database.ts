@@ -1,12 +1,18 @@
-// The functions' database connection: SUPABASE_DB_URL, the `postgres` role, as on Supabase.
+// The functions' database. Handlers reach data as the caller (`asCaller`, RLS on) by default;
+// `serviceDb` is the `postgres` connection of SUPABASE_DB_URL, which bypasses RLS, as on
+// Supabase: each use of it is a decision (the service's own bookkeeping, or a private RPC that
+// checks the caller itself) and says why where it is made.
 import postgres from 'postgres';
+import { database, type Db } from './caller-transaction.ts';
+import { envText } from './env.ts';
 import { MessageSocket } from './postgres-socket.ts';
 
 export type Sql = postgres.Sql;
+export type { CallerTx, Db } from './caller-transaction.ts';
 
 const CONNECT_TIMEOUT_SECONDS = 5;
 
-export function connectDatabase(url = Deno.env.get('SUPABASE_DB_URL')): Sql {
+export function connectDatabase(url = envText('SUPABASE_DB_URL')): Db {
   if (!url) throw new Error('SUPABASE_DB_URL is not set');
   const sslmode = new URL(url).searchParams.get('sslmode');
   // Plain TCP reads through a reused buffer (postgres-socket.ts); TLS keeps postgres.js's own.
@@ -17,7 +23,7 @@ export function connectDatabase(url = Deno.env.get('SUPABASE_DB_URL')): Sql {
     conn.setNoDelay(true);
     return new MessageSocket(conn);
   };
-  return postgres(url, {
+  return database(postgres(url, {
     ...(plain ? { socket } : {}), // not in postgres.js's option types, though documented
     max: 5,
     connect_timeout: CONNECT_TIMEOUT_SECONDS,
@@ -25,5 +31,5 @@ export function connectDatabase(url = Deno.env.get('SUPABASE_DB_URL')): Sql {
     // The edge runtime reaches Postgres through a pooler in transaction mode.
     prepare: false,
     onnotice: () => {},
-  });
+  }));
 }

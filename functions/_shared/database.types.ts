@@ -251,6 +251,7 @@ export type Database = {
       };
       'chatbot_messages': {
         Row: {
+          'client_id': string | null;
           'content': string;
           'created_at': string;
           'error': string | null;
@@ -259,12 +260,15 @@ export type Database = {
           'input_tokens': number | null;
           'model': string | null;
           'output_tokens': number | null;
+          'reply_to': string | null;
           'role': Database['public']['Enums']['chatbot_message_role'];
           'session_id': string;
+          'sources': Json | null;
           'updated_at': string;
         };
         ComputedFields: never;
         Insert: {
+          'client_id'?: string | null;
           'content': string;
           'created_at'?: string;
           'error'?: string | null;
@@ -273,11 +277,14 @@ export type Database = {
           'input_tokens'?: number | null;
           'model'?: string | null;
           'output_tokens'?: number | null;
+          'reply_to'?: string | null;
           'role': Database['public']['Enums']['chatbot_message_role'];
           'session_id': string;
+          'sources'?: Json | null;
           'updated_at'?: string;
         };
         Update: {
+          'client_id'?: string | null;
           'content'?: string;
           'created_at'?: string;
           'error'?: string | null;
@@ -286,11 +293,20 @@ export type Database = {
           'input_tokens'?: number | null;
           'model'?: string | null;
           'output_tokens'?: number | null;
+          'reply_to'?: string | null;
           'role'?: Database['public']['Enums']['chatbot_message_role'];
           'session_id'?: string;
+          'sources'?: Json | null;
           'updated_at'?: string;
         };
         Relationships: [
+          {
+            foreignKeyName: 'chatbot_messages_reply_to_fkey';
+            columns: ['reply_to'];
+            isOneToOne: false;
+            referencedRelation: 'chatbot_messages';
+            referencedColumns: ['id'];
+          },
           {
             foreignKeyName: 'chatbot_messages_session_id_fkey';
             columns: ['session_id'];
@@ -303,6 +319,7 @@ export type Database = {
       'chatbot_sessions': {
         Row: {
           'business_id': string | null;
+          'client_id': string | null;
           'created_at': string;
           'id': string;
           'updated_at': string;
@@ -314,6 +331,7 @@ export type Database = {
         ComputedFields: never;
         Insert: {
           'business_id'?: string | null;
+          'client_id'?: string | null;
           'created_at'?: string;
           'id'?: string;
           'updated_at'?: string;
@@ -324,6 +342,7 @@ export type Database = {
         };
         Update: {
           'business_id'?: string | null;
+          'client_id'?: string | null;
           'created_at'?: string;
           'id'?: string;
           'updated_at'?: string;
@@ -515,6 +534,7 @@ export type Database = {
           'filters': NonNullable<Json>;
           'id': string;
           'line_count': number | null;
+          'part_count': number | null;
           'requested_by': string | null;
           'status': Database['public']['Enums']['export_job_status'];
           'storage_path': string | null;
@@ -531,6 +551,7 @@ export type Database = {
           'filters'?: NonNullable<Json>;
           'id'?: string;
           'line_count'?: number | null;
+          'part_count'?: number | null;
           'requested_by'?: string | null;
           'status'?: Database['public']['Enums']['export_job_status'];
           'storage_path'?: string | null;
@@ -546,6 +567,7 @@ export type Database = {
           'filters'?: NonNullable<Json>;
           'id'?: string;
           'line_count'?: number | null;
+          'part_count'?: number | null;
           'requested_by'?: string | null;
           'status'?: Database['public']['Enums']['export_job_status'];
           'storage_path'?: string | null;

@@ -72,9 +72,14 @@ export function errorResponse(error: unknown, log: (entry: Record<string, unknow
   if (isPostgresError(error)) {
     const status = httpStatusForSqlState(error.code, true);
     if (status < 500) return failure(status, `DB_${error.code}`, error.message, error.detail ?? undefined);
-    log({ level: 'error', event: 'database_error', code: error.code, message: error.message });
+    log({ level: 'error', event: 'database_error', code: error.code, message: error.message, stack: error.stack });
     return failure(status, status === 503 ? 'DATABASE_UNAVAILABLE' : 'INTERNAL', 'The database could not complete the request.');
   }
-  log({ level: 'error', event: 'unhandled_error', message: String((error as Error)?.message ?? error) });
+  log({
+    level: 'error',
+    event: 'unhandled_error',
+    message: String((error as Error)?.message ?? error),
+    stack: error instanceof Error ? error.stack : undefined,
+  });
   return failure(500, 'INTERNAL', 'Something went wrong.');
 }

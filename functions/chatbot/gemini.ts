@@ -9,9 +9,15 @@ export interface GeminiOptions {
   apiKey: string;
   /** GEMINI_API_BASE: another host for the API (a proxy, or a fake in tests). */
   baseUrl?: string;
-  /** GEMINI_API_VERSION: v1beta or v1; the SDK's default when absent. */
-  apiVersion?: string;
 }
+
+/**
+ * The Gemini API version the assistant calls. @google/genai 3.3.0 defaults to `v1`; Google's
+ * Gemini API reference documents generateContent, streamGenerateContent and systemInstruction
+ * under `v1beta`, the version its own examples call, so the client pins it rather than follow
+ * an SDK default that may change with the next release.
+ */
+export const GEMINI_API_VERSION = 'v1beta';
 
 function upstreamError(error: unknown, signal: AbortSignal): UpstreamError {
   if (error instanceof UpstreamError) return error;
@@ -36,7 +42,7 @@ function parameters(request: ModelRequest) {
 export function createGeminiClient(options: GeminiOptions): ModelClient {
   const ai = new GoogleGenAI({
     apiKey: options.apiKey,
-    httpOptions: { baseUrl: options.baseUrl, apiVersion: options.apiVersion },
+    httpOptions: { baseUrl: options.baseUrl, apiVersion: GEMINI_API_VERSION },
   });
   return {
     async generate(request) {

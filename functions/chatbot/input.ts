@@ -1,5 +1,6 @@
 // What POST /functions/v1/chatbot accepts.
 import { z } from 'zod';
+import { idempotencyKeySchema } from '../_shared/idempotency.ts';
 
 export const MAX_MESSAGE_CHARS = 2000;
 
@@ -16,6 +17,8 @@ export const chatRequestSchema = z.strictObject({
   message: z.string().trim().min(1, 'Write a message.').max(MAX_MESSAGE_CHARS, `Keep the message under ${MAX_MESSAGE_CHARS} characters.`),
   business_id: z.string().uuid().optional(),
   visitor: visitorSchema.optional(),
+  /** The idempotency key (or send it as the Idempotency-Key header): a retry is posted once. */
+  client_id: idempotencyKeySchema.optional(),
 });
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;

@@ -4,9 +4,10 @@
 //   startPayment  ↔ withdraw the provider's session
 //   recordPayment   (last: nothing after it can fail)
 import { type Caller, callerOf, jwksVerifier, requireUser, type TokenVerifier } from '../_shared/auth.ts';
-import { connectDatabase, type Sql } from '../_shared/database.ts';
+import { connectDatabase, type Db } from '../_shared/database.ts';
 import type { Database } from '../_shared/database.types.ts';
 import { success } from '../_shared/envelope.ts';
+import { envText } from '../_shared/env.ts';
 import { HttpError } from '../_shared/errors.ts';
 import { handle, serve } from '../_shared/http.ts';
 import { jsonLogger, type Logger } from '../_shared/log.ts';
@@ -30,7 +31,7 @@ export interface CheckoutResult {
 }
 
 export interface CheckoutDeps {
-  db: Sql;
+  db: Db;
   verify: TokenVerifier;
   providers: { manual: PaymentProvider; stripe: PaymentProvider };
   log?: Logger;
@@ -58,6 +59,9 @@ export function createCheckoutHandler({ db, verify, providers, log = jsonLogger(
       throw new HttpError(503, 'PAYMENTS_NOT_CONFIGURED', `Payment by ${body.payment_method} is not available right now; choose another method.`);
     }
 
+    // Service: the checkout RPCs are private; place_checkout reads the cart of the verified
+    // caller (user.id) itself, under the locks its invariants need.
+    const { serviceDb } = db;
     const needsPaymentStart = (result: CheckoutResult) =>
       provider.name !== 'manual' && result.status === 'pending_payment' && !result.payment.provider_ref;
 
@@ -65,13 +69,13 @@ export function createCheckoutHandler({ db, verify, providers, log = jsonLogger(
       {
         name: 'placeOrder',
         run: async (state) => {
-          const [row] = await db`
+          const [row] = await serviceDb`
             select private.place_checkout(${user.id}, ${key}, ${body.payment_method},
-                                          ${db.json(body.shipping_address)}, ${body.notes ?? null}) as result`;
+                                          ${serviceDb.json(body.shipping_address)}, ${body.notes ?? null}) as result`;
           return { ...state, result: row.result as CheckoutResult };
         },
         undo: async ({ result }) => {
-          if (result) await db`select private.undo_checkout(${result.checkout_id}, 'The payment could not be started')`;
+          if (result) await serviceDb`select private.undo_checkout(${result.checkout_id}, 'The payment could not be started')`;
         },
       },
       {
@@ -89,7 +93,7 @@ export function createCheckoutHandler({ db, verify, providers, log = jsonLogger(
         name: 'recordPayment',
         run: async (state) => {
           if (!state.session) return state;
-          const [row] = await db`
+          const [row] = await serviceDb`
             select private.record_payment_session(${state.result!.checkout_id}, ${state.session.ref},
                                                   ${state.session.redirectUrl}) as result`;
           return { ...state, result: { ...(row.result as CheckoutResult), replayed: state.result!.replayed } };
@@ -112,17 +116,17 @@ export function createCheckoutHandler({ db, verify, providers, log = jsonLogger(
 }
 
 if (import.meta.main) {
-  const siteUrl = Deno.env.get('SITE_URL') ?? 'http://127.0.0.1:3000';
-  const stripeKey = Deno.env.get('STRIPE_SECRET_KEY');
+  const siteUrl = envText('SITE_URL', 'http://127.0.0.1:3000');
+  const stripeKey = envText('STRIPE_SECRET_KEY');
   serve(createCheckoutHandler({
     db: connectDatabase(),
-    verify: jwksVerifier(Deno.env.get('SUPABASE_JWKS') ?? '{"keys":[]}'),
+    verify: jwksVerifier(envText('SUPABASE_JWKS', '{"keys":[]}')),
     providers: {
       manual: manualPayments,
       stripe: stripeKey
-        ? stripePayments(stripeCheckoutSessions(stripeKey, Deno.env.get('STRIPE_API_BASE')), {
-          successUrl: Deno.env.get('CHECKOUT_SUCCESS_URL') ?? `${siteUrl}/checkout/success`,
-          cancelUrl: Deno.env.get('CHECKOUT_CANCEL_URL') ?? `${siteUrl}/checkout/cancelled`,
+        ? stripePayments(stripeCheckoutSessions(stripeKey, envText('STRIPE_API_BASE')), {
+          successUrl: envText('CHECKOUT_SUCCESS_URL', `${siteUrl}/checkout/success`),
+          cancelUrl: envText('CHECKOUT_CANCEL_URL', `${siteUrl}/checkout/cancelled`),
           sessionMinutes: 30,
         })
         : unconfiguredStripe,

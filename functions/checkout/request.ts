@@ -1,7 +1,9 @@
 // What a checkout request may contain. Prices and items are not part of it: they come from
 // the cart and the database, and unknown fields (a client-sent price) are dropped.
 import { z } from 'zod';
-import { HttpError, parseInput } from '../_shared/errors.ts';
+import { readJsonBody } from '../_shared/body.ts';
+import { HttpError } from '../_shared/errors.ts';
+import { idempotencyKeyHeader } from '../_shared/idempotency.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -24,22 +26,13 @@ export const checkoutBodySchema = z.object({
 
 export type CheckoutBody = z.infer<typeof checkoutBodySchema>;
 
-export const idempotencyKeySchema = z.string().min(8).max(200).regex(/^[\x21-\x7e]+$/, 'use visible ASCII characters');
-
+/** Checkout requires the key: a checkout is never placed twice by a retry. */
 export function parseIdempotencyKey(headers: Headers): string {
-  const parsed = idempotencyKeySchema.safeParse(headers.get('idempotency-key') ?? '');
-  if (!parsed.success) {
-    throw new HttpError(400, 'INVALID_IDEMPOTENCY_KEY', 'Send an Idempotency-Key header of 8 to 200 visible characters.');
-  }
-  return parsed.data;
+  const key = idempotencyKeyHeader(headers);
+  if (key === null) throw new HttpError(400, 'INVALID_IDEMPOTENCY_KEY', 'Send an Idempotency-Key header of 8 to 200 visible characters.');
+  return key;
 }
 
-export async function parseCheckoutBody(req: Request): Promise<CheckoutBody> {
-  let json: unknown;
-  try {
-    json = await req.json();
-  } catch {
-    throw new HttpError(400, 'INVALID_JSON', 'The body must be a JSON object.');
-  }
-  return parseInput(checkoutBodySchema, json);
+export function parseCheckoutBody(req: Request): Promise<CheckoutBody> {
+  return readJsonBody(req, checkoutBodySchema);
 }

@@ -3,9 +3,9 @@
 // 6 MB of the function's resident memory.
 import { type InputIssue, invalidInput } from '../_shared/errors.ts';
 
-const ORDER_STATUSES = ['pending_payment', 'paid', 'processing', 'shipped', 'delivered', 'cancelled', 'refunded'] as const;
+export const ORDER_STATUSES = ['pending_payment', 'paid', 'processing', 'shipped', 'delivered', 'cancelled', 'refunded'] as const;
 type OrderStatus = (typeof ORDER_STATUSES)[number];
-const PARAMETERS = ['business_id', 'from', 'to', 'status', 'order_id'];
+export const PARAMETERS = ['business_id', 'from', 'to', 'status', 'order_id'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const INSTANT_MESSAGE = 'Use a date (2026-11-24) or an ISO 8601 timestamp (2026-11-24T08:00:00Z).';

@@ -2,8 +2,7 @@
 // applies) in keyset pages, newest orders first, each row handed on as it arrives. Each page is
 // its own short read-only transaction, so a slow download never holds a transaction open.
 import type { Claims } from '../_shared/auth.ts';
-import { asCaller } from '../_shared/caller-transaction.ts';
-import type { Sql } from '../_shared/database.ts';
+import type { Db } from '../_shared/caller-transaction.ts';
 import type { CsvValue } from './csv.ts';
 import type { ExportFilters } from './filters.ts';
 import { keysetPages, type PageReader } from './pages.ts';
@@ -48,15 +47,18 @@ interface Cursor {
   lineId: string;
 }
 
-function readPage(db: Sql, claims: Claims, filters: ExportFilters): PageReader<ExportLine, Cursor> {
+function readPage(db: Db, claims: Claims, filters: ExportFilters): PageReader<ExportLine, Cursor> {
   return async (after, limit, onRow) => {
     const at = after?.createdAt ?? null;
     const orderId = after?.orderId ?? null;
     const lineId = after?.lineId ?? null;
-    // Orders first (an index range scan from the cursor), then each order's lines: the LIMITs
+    // The cursor's time travels as text: a timestamptz parameter would be serialised through a
+    // JavaScript Date, which keeps milliseconds only, and rows of the same millisecond would be
+    // skipped. Its null test stays on the text (immutable, folded away), so the cast (stable)
+    // is left inside plain conditions the index range can use. Orders first (an index range scan from the cursor), then each order's lines: the LIMITs
     // keep both as nested index scans, whatever the OR in the order_items policy costs the
     // planner's estimates. At most `limit` orders can fill a page of `limit` lines.
-    await asCaller(db, claims, (tx) => tx<ExportLine[]>`
+    await db.asCaller(claims, (tx) => tx<ExportLine[]>`
       select o.created_at::text as order_created_at,
              to_char(o.created_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') as order_date_utc,
              o.id as order_id, o.status::text as order_status, o.customer_id, o.currency,
@@ -71,15 +73,15 @@ function readPage(db: Sql, claims: Claims, filters: ExportFilters): PageReader<E
           and (${filters.to}::timestamptz is null or o.created_at < ${filters.to}::timestamptz)
           and (${filters.status}::public.order_status is null or o.status = ${filters.status}::public.order_status)
           and (${filters.orderId}::uuid is null or o.id = ${filters.orderId}::uuid)
-          and (${at}::timestamptz is null
-               or (o.created_at <= ${at}::timestamptz and (o.created_at < ${at}::timestamptz or o.id >= ${orderId}::uuid)))
+          and (${at}::text is null
+               or (o.created_at <= ${at}::text::timestamptz and (o.created_at < ${at}::text::timestamptz or o.id >= ${orderId}::uuid)))
         order by o.created_at desc, o.id
         limit ${limit}
       ) o
       cross join lateral (
         select i.* from public.order_items i
         where i.order_id = o.id and i.business_id = o.business_id
-          and (${at}::timestamptz is null or o.created_at < ${at}::timestamptz or o.id > ${orderId}::uuid or i.id > ${lineId}::uuid)
+          and (${at}::text is null or o.created_at < ${at}::text::timestamptz or o.id > ${orderId}::uuid or i.id > ${lineId}::uuid)
         order by i.id
         limit ${limit}
       ) i
@@ -90,7 +92,7 @@ function readPage(db: Sql, claims: Claims, filters: ExportFilters): PageReader<E
 
 /** The export's lines page by page, each given to `onLine`; yields after every page. */
 export function exportPages(
-  db: Sql,
+  db: Db,
   claims: Claims,
   filters: ExportFilters,
   pageSize: number,
@@ -105,8 +107,8 @@ export function exportPages(
 }
 
 /** How many lines the export holds, counting no further than `limit + 1`. */
-export async function countLinesUpTo(db: Sql, claims: Claims, filters: ExportFilters, limit: number): Promise<number> {
-  const [{ count }] = await asCaller(db, claims, (tx) => tx<{ count: number }[]>`
+export async function countLinesUpTo(db: Db, claims: Claims, filters: ExportFilters, limit: number): Promise<number> {
+  const [{ count }] = await db.asCaller(claims, (tx) => tx<{ count: number }[]>`
     select count(*)::int as count from (
       select 1
       from public.orders o

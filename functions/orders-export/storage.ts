@@ -21,6 +21,11 @@ export class StorageError extends Error {
   }
 }
 
+/** Part `part` (1-based) of the export in `folder`: part-0001.csv.gz and on. */
+export function partPath(folder: string, part: number): string {
+  return `${folder}/part-${String(part).padStart(4, '0')}.csv.gz`;
+}
+
 function objectPath(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/');
 }

@@ -1,26 +1,22 @@
 // POST /functions/v1/payment-webhook/stripe — Stripe's webhook (verify_jwt off: Stripe signs
 // its requests instead). The signature is checked on the raw body before anything is parsed
 // or stored; each event is stored once and applied once (private.apply_stripe_event).
-import { z } from 'zod';
-import { connectDatabase, type Sql } from '../_shared/database.ts';
+import { parseJson } from '../_shared/body.ts';
+import { connectDatabase, type Db } from '../_shared/database.ts';
 import { success } from '../_shared/envelope.ts';
+import { envText } from '../_shared/env.ts';
 import { HttpError, parseInput } from '../_shared/errors.ts';
 import { handle, serve } from '../_shared/http.ts';
 import { jsonLogger, type Logger } from '../_shared/log.ts';
+import { eventSchema } from './event.ts';
 import { checkStripeSignature } from './stripe-signature.ts';
 
 export interface PaymentWebhookDeps {
-  db: Sql;
+  db: Db;
   stripeWebhookSecret: string;
   now?: () => Date;
   log?: Logger;
 }
-
-const eventSchema = z.object({
-  id: z.string().min(1).max(255),
-  type: z.string().min(1).max(255),
-  data: z.object({ object: z.record(z.string(), z.unknown()) }),
-});
 
 export function createPaymentWebhookHandler({ db, stripeWebhookSecret, now = () => new Date(), log = jsonLogger('payment-webhook') }: PaymentWebhookDeps) {
   return handle(log, async (req) => {
@@ -34,14 +30,11 @@ export function createPaymentWebhookHandler({ db, stripeWebhookSecret, now = () 
       log({ level: 'warn', event: 'bad_signature', reason: check });
       throw new HttpError(400, 'BAD_SIGNATURE', `The Stripe-Signature header is ${check === 'stale' ? 'too old' : check === 'malformed' ? 'missing or malformed' : 'not valid for this body'}.`);
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(rawBody);
-    } catch {
-      throw new HttpError(400, 'INVALID_JSON', 'The event is not JSON.');
-    }
+    const json = parseJson(rawBody);
     const event = parseInput(eventSchema, json);
-    const [row] = await db`select private.apply_stripe_event(${event.id}, ${event.type}, ${db.json(json as never)}) as outcome`;
+    // Service: Stripe is the caller here, proven by the signature, not by a database role.
+    const { serviceDb } = db;
+    const [row] = await serviceDb`select private.apply_stripe_event(${event.id}, ${event.type}, ${serviceDb.json(json as never)}) as outcome`;
     log({ event: 'stripe_event', id: event.id, type: event.type, outcome: row.outcome });
     return success({ received: true, outcome: row.outcome as string }, 'Event received.');
   });
@@ -49,5 +42,5 @@ export function createPaymentWebhookHandler({ db, stripeWebhookSecret, now = () 
 
 if (import.meta.main) {
   // Without a secret no signature can be valid: every event is refused, none is applied.
-  serve(createPaymentWebhookHandler({ db: connectDatabase(), stripeWebhookSecret: Deno.env.get('STRIPE_WEBHOOK_SECRET') ?? '' }));
+  serve(createPaymentWebhookHandler({ db: connectDatabase(), stripeWebhookSecret: envText('STRIPE_WEBHOOK_SECRET', '') }));
 }

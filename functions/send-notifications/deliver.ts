@@ -28,19 +28,19 @@ export interface DeliveryReport {
 }
 
 export async function deliverDue(
-  db: Sql,
+  serviceDb: Sql,
   send: EmailSender,
   config: DeliveryConfig,
   log: Logger,
   options: { ids?: string[]; random?: () => number } = {},
 ): Promise<DeliveryReport> {
-  const claimed = await db<Notification[]>`
+  const claimed = await serviceDb<Notification[]>`
     select * from private.claim_notifications(${config.batchSize}, ${config.leaseSeconds}, ${options.ids ?? null}::uuid[])`;
   const report: DeliveryReport = { claimed: claimed.length, sent: 0, retrying: 0, dead: 0 };
   let next = 0;
   const worker = async () => {
     while (next < claimed.length) {
-      const outcome = await deliverOne(db, send, config, log, claimed[next++], options.random);
+      const outcome = await deliverOne(serviceDb, send, config, log, claimed[next++], options.random);
       report[outcome]++;
     }
   };
@@ -49,7 +49,7 @@ export async function deliverDue(
 }
 
 async function deliverOne(
-  db: Sql,
+  serviceDb: Sql,
   send: EmailSender,
   config: DeliveryConfig,
   log: Logger,
@@ -64,11 +64,11 @@ async function deliverOne(
     result = { ok: false as const, status: null, error: `Rendering failed: ${(error as Error)?.message ?? error}` };
   }
   if (result.ok) {
-    await db`select private.mark_notification_sent(${notification.id}, ${result.providerId || null})`;
+    await serviceDb`select private.mark_notification_sent(${notification.id}, ${result.providerId || null})`;
     return 'sent';
   }
   const permanent = result.status !== null && isPermanentFailure(result.status);
-  const [{ status }] = await db<{ status: string | null }[]>`
+  const [{ status }] = await serviceDb<{ status: string | null }[]>`
     select private.mark_notification_failed(
       ${notification.id}, ${result.error},
       ${retryDelaySeconds(notification.attempts, config.backoff, random)},

@@ -7,7 +7,6 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { applyMigrations, applyPlatform } from './database-setup.ts';
 import { databaseUrl } from './local-platform.ts';
-import { freePort } from './ports.ts';
 import { startCluster } from './postgres-cluster.ts';
 
 export interface ScratchDatabase {
@@ -21,7 +20,6 @@ export async function startScratchDatabase(): Promise<ScratchDatabase> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sokoni-scratch-'));
   // As root, Postgres runs as the OS user `postgres`, which must reach the data folder.
   await chmod(dir, 0o755);
-  const port = await freePort();
   let cluster: Awaited<ReturnType<typeof startCluster>> | null = null;
   let admin: postgres.Sql | null = null;
   const stop = async () => {
@@ -30,13 +28,14 @@ export async function startScratchDatabase(): Promise<ScratchDatabase> {
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    cluster = await startCluster({ dataDir: path.join(dir, 'db'), port, durable: false });
-    admin = postgres(databaseUrl('supabase_admin', port), { max: 4, onnotice: () => {} });
-    await applyPlatform(port);
-    await applyMigrations(port, { seed: false });
+    // Port 0: a free one, retried if another process takes it before Postgres binds it.
+    cluster = await startCluster({ dataDir: path.join(dir, 'db'), port: 0, durable: false });
+    admin = postgres(databaseUrl('supabase_admin', cluster.port), { max: 4, onnotice: () => {} });
+    await applyPlatform(cluster.port);
+    await applyMigrations(cluster.port, { seed: false });
   } catch (error) {
     await stop();
     throw error;
   }
-  return { port, admin, stop };
+  return { port: cluster.port, admin, stop };
 }

@@ -411,3 +411,71 @@ $$;
 -- Grants
 -- ============================================================================
 grant select, insert, update, delete on public.notifications to service_role;
+
+-- ============================================================================
+-- Retention: sent and dead messages are purged
+-- ============================================================================
+-- What the daily purge deletes, found without reading the live outbox.
+create index notifications_sent_idx on public.notifications (sent_at) where status = 'sent';
+create index notifications_dead_idx on public.notifications (updated_at) where status = 'dead';
+
+create function private.purge_notifications(sent_retention interval, dead_retention interval)
+returns bigint
+language plpgsql
+set search_path = ''
+as $$
+declare
+  purged bigint := 0;
+  counted bigint;
+begin
+  if sent_retention is null or dead_retention is null
+     or sent_retention <= interval '0' or dead_retention <= interval '0' then
+    raise exception 'Retentions must be positive intervals (got % for sent, % for dead).', sent_retention, dead_retention
+      using errcode = '22023';
+  end if;
+  delete from public.notifications n where n.status = 'sent' and n.sent_at < now() - sent_retention;
+  get diagnostics counted = row_count;
+  purged := purged + counted;
+  -- A dead message's last change is the failure that killed it.
+  delete from public.notifications n where n.status = 'dead' and n.updated_at < now() - dead_retention;
+  get diagnostics counted = row_count;
+  return purged + counted;
+end;
+$$;
+revoke all on function private.purge_notifications(interval, interval) from public;
+comment on function private.purge_notifications(interval, interval) is
+  'Deletes sent messages older than sent_retention (by sent_at) and dead ones older than dead_retention (by their last change); pending and sending ones are never touched. Returns how many.';
+
+create function private.schedule_notification_purge(
+  sent_retention interval default interval '30 days',
+  dead_retention interval default interval '90 days'
+) returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  -- Refused now rather than at 03:25.
+  if sent_retention <= interval '0' or dead_retention <= interval '0' or sent_retention is null or dead_retention is null then
+    raise exception 'Retentions must be positive intervals (got % for sent, % for dead).', sent_retention, dead_retention
+      using errcode = '22023';
+  end if;
+  if not exists (select 1 from pg_catalog.pg_namespace where nspname = 'cron') then
+    raise exception 'pg_cron is not installed: enable it (Database → Extensions) first.' using errcode = '55000';
+  end if;
+  -- Scheduling an existing job name replaces its command.
+  perform cron.schedule('purge-notifications', '25 3 * * *',
+    format('select private.purge_notifications(%L::interval, %L::interval)', sent_retention, dead_retention));
+end;
+$$;
+revoke all on function private.schedule_notification_purge(interval, interval) from public;
+comment on function private.schedule_notification_purge(interval, interval) is
+  'Sets the retention of the daily purge (03:25 UTC): select private.schedule_notification_purge(''14 days'', ''60 days''). Defaults: sent 30 days, dead 90 days.';
+
+-- Daily, where pg_cron exists, with the default retentions.
+do $$
+begin
+  if exists (select 1 from pg_namespace where nspname = 'cron') then
+    perform private.schedule_notification_purge();
+  end if;
+end
+$$;

@@ -93,3 +93,19 @@ $$;
 -- ============================================================================
 grant select on public.export_jobs to authenticated;
 grant select, insert, update, delete on public.export_jobs to service_role;
+
+-- ============================================================================
+-- Compressed files in parts: a large export fits the upload limit
+-- ============================================================================
+-- A 1,000,000-line export is about 286 MiB of CSV, above the storage upload limit (50 MiB).
+-- The job writes it gzipped, cut into parts of at most EXPORT_PART_BYTES, each a complete
+-- .csv.gz: `<storage_path>/part-0001.csv.gz` and on. storage_path names the job's folder.
+alter table public.export_jobs
+  drop constraint export_jobs_storage_path_check,
+  add constraint export_jobs_storage_path_check check (storage_path ~ '^[0-9a-f-]{36}/[0-9a-f-]{36}$'),
+  add column part_count int check (part_count between 1 and 9999),
+  add constraint export_jobs_parts_with_path check ((storage_path is null) = (part_count is null));
+comment on column public.export_jobs.storage_path is 'The job''s folder in the exports bucket; its files are part-0001.csv.gz up to part_count.';
+comment on column public.export_jobs.part_count is 'How many gzip parts the export was written in (each at most EXPORT_PART_BYTES, each a complete CSV).';
+
+update storage.buckets set allowed_mime_types = array['application/gzip'] where id = 'exports';

@@ -294,3 +294,28 @@ grant delete on public.knowledge_articles to authenticated;
 -- Not ALL: TRUNCATE would skip the row triggers; REFERENCES and TRIGGER are schema rights.
 grant select, insert, update, delete on public.chatbot_sessions, public.chatbot_messages, public.knowledge_articles
   to service_role;
+
+-- ============================================================================
+-- Idempotent messages: a retried request is posted once
+-- ============================================================================
+-- A client sends an idempotency key with a message (`client_id` in the body or the
+-- Idempotency-Key header). The session a keyed first message opened, and the message itself,
+-- carry the key, so a retry finds them instead of posting again; the reply points at the
+-- question it answers and keeps its sources, so a retry of an answered message is replayed.
+alter table public.chatbot_sessions
+  add column client_id text check (char_length(client_id) between 8 and 200);
+comment on column public.chatbot_sessions.client_id is
+  'Idempotency key of the message that opened the session: a retry of it continues this session instead of opening another.';
+create unique index chatbot_sessions_client_id_key on public.chatbot_sessions (user_id, client_id);
+grant insert (client_id) on public.chatbot_sessions to authenticated;
+
+alter table public.chatbot_messages
+  add column client_id text check (char_length(client_id) between 8 and 200),
+  add column reply_to uuid references public.chatbot_messages (id) on delete cascade,
+  add column sources jsonb check (jsonb_typeof(sources) = 'array');
+comment on column public.chatbot_messages.client_id is
+  'Idempotency key of a user message, unique in its session: a retried request finds it instead of posting it again.';
+comment on column public.chatbot_messages.reply_to is 'On an assistant message: the user message it answers (one answer each).';
+comment on column public.chatbot_messages.sources is 'On an assistant message: the products and articles it was grounded on, as the client was shown them.';
+create unique index chatbot_messages_client_id_key on public.chatbot_messages (session_id, client_id);
+create unique index chatbot_messages_reply_to_key on public.chatbot_messages (reply_to);

@@ -83,8 +83,8 @@ describe('answers grounded on what the caller may see', () => {
     expect(answer.body.data!.sources).toContainEqual({ type: 'product', id: ids.approved, title: 'Tumbili maize flour' });
     expect(answer.body.data!.sources).toContainEqual({ type: 'knowledge', id: ids.article, title: 'Storing Tumbili maize' });
     const [request] = gemini.requests;
-    // The SDK's default API version for the Gemini API is v1 (GEMINI_API_VERSION changes it).
-    expect(request).toMatchObject({ version: 'v1', model: 'gemini-3.5-flash', stream: false, apiKey: 'test-gemini-key' });
+    // The client pins v1beta (gemini.ts), where the SDK's own default is v1; the fake serves only v1beta.
+    expect(request).toMatchObject({ version: 'v1beta', model: 'gemini-3.5-flash', stream: false, apiKey: 'test-gemini-key' });
     const instruction = request.body.systemInstruction!.parts[0].text!;
     expect(instruction).toContain('Answer only from the facts');
     expect(instruction).toContain('- Tumbili maize flour: 135.00 KES per kg; in stock (40 kg). Sifted maize flour, 2 kg packs.');
@@ -291,6 +291,8 @@ describe('streaming', () => {
     expect(done.event).toBe('done');
     const sessionId = (done.data as { session_id: string }).session_id;
     expect(gemini.requests.map((r) => r.stream)).toEqual([true, true]);
+    // streamGenerateContent?alt=sse under v1beta (the fake answers nothing else), with the system instruction.
+    expect(gemini.requests.every((r) => r.version === 'v1beta' && r.body.systemInstruction?.parts[0].text)).toBe(true);
     const stored = await messagesOf(sessionId);
     expect(stored[1]).toMatchObject({ role: 'assistant', content: 'Tumbili maize flour is KES 135 per kg and in stock.', finish_reason: 'STOP' });
   });
@@ -321,5 +323,112 @@ describe('streaming', () => {
     const stored = await messagesOf(sessionId);
     expect(stored).toHaveLength(1);
     expect(stored[0].error).toBeTruthy();
+  });
+});
+
+describe('a retried message is posted once (client_id or Idempotency-Key)', () => {
+  const sessionsOf = (userId: string) => superuser()`select id from public.chatbot_sessions where user_id = ${userId}`;
+  const usedToday = async (userId: string) =>
+    (await superuser()`select coalesce(sum(used), 0)::int as n from private.chatbot_usage where user_id = ${userId} and window_kind = 'day'`)[0].n;
+
+  it('a retry of an answered message gets the stored answer: one session, one question, one answer, one model call, one unit of quota', async () => {
+    const user = await createCustomer('idem');
+    gemini.script({ reply: 'Maize flour is KES 135 per kg.' });
+    const body = { message: 'How much is Tumbili maize flour?', business_id: shop.id, client_id: 'retry-0001-abcd' };
+    const first = await chat(user, body);
+    const again = await chat(user, body);
+    expect(first.status).toBe(200);
+    expect(again.status).toBe(200);
+    expect(again.body.data).toEqual(first.body.data);
+    expect(again.body.message).toBe('The assistant already answered this message.');
+    expect(gemini.requests).toHaveLength(1);
+    expect(await sessionsOf(user.id)).toHaveLength(1);
+    expect((await messagesOf(first.body.data!.session_id)).map((m) => m.role)).toEqual(['user', 'assistant']);
+    expect(await usedToday(user.id)).toBe(1);
+  });
+
+  it('the Idempotency-Key header works the same, and a streamed retry replays the stored answer', async () => {
+    const user = await createCustomer('idem-header');
+    gemini.script({ reply: 'Kale likes nitrogen.' });
+    const key = { 'idempotency-key': 'header-key-0002' };
+    const first = await chat(user, { message: 'Which fertiliser for kale?' }, functions, key);
+    expect(first.status).toBe(200);
+    const streamed = await functions.call('chatbot', {
+      method: 'POST', jwt: user.jwt,
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...key },
+      body: JSON.stringify({ message: 'Which fertiliser for kale?' }),
+    });
+    const events = parseSse(await streamed.text());
+    expect(events.map((e) => e.event)).toEqual(['session', 'done']);
+    expect(events[1].data).toMatchObject({ session_id: first.body.data!.session_id, reply: 'Kale likes nitrogen.' });
+    expect(gemini.requests).toHaveLength(1);
+    expect(await messagesOf(first.body.data!.session_id)).toHaveLength(2);
+  });
+
+  it('a retry after the model failed asks again for the same question, posted once, and clears its error', async () => {
+    const user = await createCustomer('idem-failed');
+    gemini.script({ status: 403 }, { reply: 'Second time it answers.' });
+    const body = { message: 'Is Tumbili flour in stock?', client_id: 'failed-then-ok-0003' };
+    const failed = await chat(user, body);
+    expect(failed.status).toBe(502);
+    const retried = await chat(user, body);
+    expect(retried.status).toBe(200);
+    expect(retried.body.data!.reply).toBe('Second time it answers.');
+    expect(retried.body.data!.session_id).toBe(failed.body.details!.session_id);
+    expect(await messagesOf(retried.body.data!.session_id)).toEqual([
+      expect.objectContaining({ role: 'user', content: 'Is Tumbili flour in stock?', error: null }),
+      expect.objectContaining({ role: 'assistant', content: 'Second time it answers.' }),
+    ]);
+    // The question is not repeated in its own history.
+    expect(gemini.requests[1].body.contents).toEqual([{ role: 'user', parts: [{ text: 'Is Tumbili flour in stock?' }] }]);
+  });
+
+  it('a duplicate arriving while the first is being answered is 409 MESSAGE_IN_PROGRESS and posts nothing', async () => {
+    const user = await createCustomer('idem-race');
+    let release!: () => void;
+    const hold = new Promise<void>((resolve) => (release = resolve));
+    gemini.script({ reply: 'Held answer.', hold });
+    const body = { message: 'Bei ya unga?', client_id: 'in-flight-0004' };
+    const first = chat(user, body);
+    try {
+      // The first is provably in flight: the model has its request.
+      await expect.poll(() => gemini.requests.length, { timeout: 10_000 }).toBe(1);
+      const duplicate = await chat(user, body);
+      expect(duplicate.status).toBe(409);
+      expect(duplicate.body.code).toBe('MESSAGE_IN_PROGRESS');
+      expect(duplicate.headers.get('retry-after')).toBe('5');
+    } finally {
+      release();
+    }
+    const answered = await first;
+    expect(answered.status).toBe(200);
+    expect(await messagesOf(answered.body.data!.session_id)).toHaveLength(2);
+    expect(gemini.requests).toHaveLength(1);
+  });
+
+  it('refuses a key reused for another message (409) and a header that disagrees with client_id (400)', async () => {
+    const user = await createCustomer('idem-misuse');
+    gemini.script({ reply: 'First.' });
+    expect((await chat(user, { message: 'First question', client_id: 'misuse-key-0005' })).status).toBe(200);
+    const reused = await chat(user, { message: 'Another question', client_id: 'misuse-key-0005' });
+    expect(reused.status).toBe(409);
+    expect(reused.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    const disagree = await chat(user, { message: 'Third', client_id: 'misuse-key-0006' }, functions, { 'idempotency-key': 'misuse-key-0007' });
+    expect(disagree.status).toBe(400);
+    expect(disagree.body.code).toBe('INVALID_IDEMPOTENCY_KEY');
+    const malformed = await chat(user, { message: 'Fourth', client_id: 'short' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.code).toBe('INVALID_INPUT');
+    expect(gemini.requests).toHaveLength(1);
+  });
+
+  it('another user\'s key is theirs: the same client_id from two users posts two messages', async () => {
+    const [alice, bob] = await Promise.all([createCustomer('idem-a'), createCustomer('idem-b')]);
+    const body = { message: 'Same words, same key', client_id: 'shared-key-0008' };
+    expect((await chat(alice, body)).status).toBe(200);
+    const bobs = await chat(bob, body);
+    expect(bobs.status).toBe(200);
+    expect(bobs.body.message).toBe('The assistant answered.');
+    expect(gemini.requests).toHaveLength(2);
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newConnection, superuser, type Sql } from '../support/db.ts';
 import { startFakeGemini, type FakeGemini } from '../support/fake-gemini.ts';
 import { createCustomer } from '../support/fixtures.ts';
+import { whileLocked } from '../support/locks.ts';
 import { startFunctions, type RunningFunctions } from '../support/functions.ts';
 
 let gemini: FakeGemini;
@@ -11,7 +12,7 @@ let functions: RunningFunctions;
 beforeAll(async () => {
   gemini = await startFakeGemini();
   functions = await startFunctions({
-    GEMINI_API_KEY: 'test-gemini-key', GEMINI_API_BASE: gemini.url, GEMINI_API_VERSION: 'v1beta',
+    GEMINI_API_KEY: 'test-gemini-key', GEMINI_API_BASE: gemini.url,
     CHATBOT_RATE_PER_MINUTE: '5', CHATBOT_RATE_PER_DAY: '50',
   });
 });
@@ -26,10 +27,17 @@ const usage = (userId: string) => superuser()`
 describe('chatbot rate limits', () => {
   it('of 12 concurrent messages from one user, exactly the 5 a minute allowed go through; the rest get 429 with Retry-After', async () => {
     const user = await createCustomer('eager');
-    const responses = await Promise.all(Array.from({ length: 12 }, (_, i) => functions.call('chatbot', {
-      method: 'POST', jwt: user.jwt, headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ message: `Question number ${i} about maize` }),
-    })));
+    // Today's row, inserted empty and uncommitted, holds the requests until the function's whole
+    // pool (5 connections) waits on it.
+    const responses = await whileLocked(
+      (tx) => tx`insert into private.chatbot_usage (user_id, window_kind, window_start, used)
+                 values (${user.id}, 'day', date_trunc('day', now(), 'UTC'), 0)`,
+      () => Promise.all(Array.from({ length: 12 }, (_, i) => functions.call('chatbot', {
+        method: 'POST', jwt: user.jwt, headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ message: `Question number ${i} about maize` }),
+      }))),
+      { query: 'take_chatbot_quota', count: 5 },
+    );
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses).toEqual([...Array(5).fill(200), ...Array(7).fill(429)]);
     for (const response of responses.filter((r) => r.status === 429)) {
@@ -42,8 +50,6 @@ describe('chatbot rate limits', () => {
     expect(await usage(user.id)).toEqual([{ window_kind: 'day', used: 5 }, { window_kind: 'minute', used: 5 }]);
     expect(await superuser()`select count(*)::int as n from public.chatbot_messages m join public.chatbot_sessions s on s.id = m.session_id
                              where s.user_id = ${user.id} and m.role = 'user'`).toEqual([{ n: 5 }]);
-    // GEMINI_API_VERSION picks the API path; the fake serves /v1 and /v1beta alike.
-    expect(gemini.requests.every((r) => r.version === 'v1beta')).toBe(true);
   });
 
   it('one user\'s limit does not touch another\'s', async () => {
@@ -84,9 +90,15 @@ describe('private.take_chatbot_quota', () => {
   it('holds under real concurrent connections', async () => {
     const user = await createCustomer('quota-race');
     connections = Array.from({ length: 8 }, () => newConnection('postgres'));
-    const waits = await Promise.all(connections.map((sql) =>
-      sql`select private.take_chatbot_quota(${user.id}, '2026-11-24T10:00:30Z', 3, 100) as wait`.then((rows) => rows[0].wait as number)
-    ));
+    // The day's row, inserted empty and uncommitted, holds all eight until every one waits on it.
+    const waits = await whileLocked(
+      (tx) => tx`insert into private.chatbot_usage (user_id, window_kind, window_start, used)
+                 values (${user.id}, 'day', '2026-11-24T00:00:00Z', 0)`,
+      () => Promise.all(connections.map((sql) =>
+        sql`select private.take_chatbot_quota(${user.id}, '2026-11-24T10:00:30Z', 3, 100) as wait`.then((rows) => rows[0].wait as number)
+      )),
+      { query: 'take_chatbot_quota', count: 8 },
+    );
     expect(waits.filter((w) => w === 0)).toHaveLength(3);
     expect(waits.filter((w) => w === 30)).toHaveLength(5);
   });

@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newConnection, superuser } from '../support/db.ts';
 import { createBusiness, type BusinessFixture } from '../support/fixtures.ts';
+import { waitUntilBlocked } from '../support/locks.ts';
 import { asAnon, asServiceRole, asUser } from '../support/postgrest.ts';
 import { createCategory, createProduct, historyOf, productState, rpc, type Status } from './catalogue-fixtures.ts';
 
@@ -283,17 +284,6 @@ describe('deleting', () => {
   });
 });
 
-async function blockedOnLock(call: string): Promise<boolean> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const [row] = await superuser()`
-      select count(*)::int as n from pg_stat_activity
-      where wait_event_type = 'Lock' and query like ${`%${call}%`}`;
-    if (row.n > 0) return true;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return false;
-}
-
 describe('concurrent reviews', () => {
   it('two reviewers acting at once: one wins, the other is told the new state', async () => {
     const id = await createProduct(shop, 'pending_approval');
@@ -316,7 +306,7 @@ describe('concurrent reviews', () => {
         await tx`select public.reject_product(${id}, 'second')`;
       }).then(() => null, (error: unknown) => error);
       // Wait until the second reviewer is blocked on the product's row lock, then let the first commit.
-      expect(await blockedOnLock('reject_product')).toBe(true);
+      await waitUntilBlocked('reject_product');
       releaseFirst();
       await approving;
       expect(await rejecting).toMatchObject({ code: 'PT409', message: expect.stringContaining('is approved;') });

@@ -7,6 +7,7 @@ import { superuser } from '../support/db.ts';
 import { createBusiness, createCustomer } from '../support/fixtures.ts';
 import { type FakeStripe, startFakeStripe } from '../support/fake-stripe.ts';
 import { type RunningFunctions, startFunctions } from '../support/functions.ts';
+import { whileLocked } from '../support/locks.ts';
 import type { TestUser } from '../support/users.ts';
 import { address, addToCart, createProduct, stockOf } from './fixtures.ts';
 
@@ -30,6 +31,9 @@ afterAll(async () => {
 });
 
 const body = (overrides: Record<string, unknown> = {}) => ({ shipping_address: address, payment_method: 'manual', ...overrides });
+
+/** Connections of a function's pool (functions/_shared/database.ts): at most this many wait in Postgres at once. */
+const FUNCTION_POOL_SIZE = 5;
 
 async function checkout(user: TestUser, payload: unknown, key: string | null = `key-${randomUUID()}`) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -237,7 +241,12 @@ describe('checkout under concurrency', () => {
     const product = await createProduct((await shop).id, { stock: 20 });
     await addToCart(buyer, product.id, 1);
     const key = `card-${randomUUID()}`;
-    const results = await Promise.all(Array.from({ length: 4 }, () => checkout(buyer, body({ payment_method: 'stripe' }), key)));
+    // All four are in flight together, waiting on the buyer's cart until every one of them is.
+    const results = await whileLocked(
+      (tx) => tx`select 1 from public.carts where user_id = ${buyer.id} for update`,
+      () => Promise.all(Array.from({ length: 4 }, () => checkout(buyer, body({ payment_method: 'stripe' }), key))),
+      { query: 'place_checkout', count: 4 },
+    );
     expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 201]);
     const urls = new Set(results.map((r) => r.json.data.payment.redirect_url));
     const [payment] = await superuser()`
@@ -255,7 +264,12 @@ describe('checkout under concurrency', () => {
     const hot = await createProduct((await shop).id, { name: 'Hot sale', stock: 10 });
     const buyers = await Promise.all(Array.from({ length: 64 }, () => createCustomer('racer')));
     for (const buyer of buyers) await addToCart(buyer, hot.id, 1);
-    const results = await Promise.all(buyers.map((buyer) => checkout(buyer, body())));
+    // The product row is held until the function's whole pool (5 connections) waits on it.
+    const results = await whileLocked(
+      (tx) => tx`select 1 from public.products where id = ${hot.id} for update`,
+      () => Promise.all(buyers.map((buyer) => checkout(buyer, body()))),
+      { query: 'place_checkout', count: FUNCTION_POOL_SIZE },
+    );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(10);
     expect(statuses.filter((s) => s === 422)).toHaveLength(54);
@@ -270,7 +284,11 @@ describe('checkout under concurrency', () => {
     const product = await createProduct((await shop).id, { stock: 20 });
     await addToCart(buyer, product.id, 2);
     const key = `same-${randomUUID()}`;
-    const results = await Promise.all(Array.from({ length: 8 }, () => checkout(buyer, body(), key)));
+    const results = await whileLocked(
+      (tx) => tx`select 1 from public.carts where user_id = ${buyer.id} for update`,
+      () => Promise.all(Array.from({ length: 8 }, () => checkout(buyer, body(), key))),
+      { query: 'place_checkout', count: FUNCTION_POOL_SIZE },
+    );
     expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
     expect(new Set(results.map((r) => r.json.data.checkout_id)).size).toBe(1);
     expect(await snapshot(buyer, [product.id])).toEqual({ checkouts: 1, orders: 1, cart: [], stock: [18] });

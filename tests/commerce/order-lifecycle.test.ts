@@ -3,6 +3,7 @@
 // with its actor; concurrent changes serialise; unpaid orders expire.
 import { describe, expect, it } from 'vitest';
 import { newConnection, superuser } from '../support/db.ts';
+import { whileLocked } from '../support/locks.ts';
 import { createBusiness, createCustomer } from '../support/fixtures.ts';
 import { asAnon, asUser } from '../support/postgrest.ts';
 import type { TestUser } from '../support/users.ts';
@@ -110,7 +111,12 @@ describe('update_order_status', () => {
     const { orderId, product } = await orderIn('processing');
     const stockBefore = await stockOf(product.id);
     const admin = (await shop).admin;
-    const results = await Promise.all([updateStatus(admin, orderId, 'cancelled'), updateStatus(admin, orderId, 'shipped')]);
+    // Both are in flight together: the order is held until both wait for it.
+    const results = await whileLocked(
+      (tx) => tx`select 1 from public.orders where id = ${orderId} for update`,
+      () => Promise.all([updateStatus(admin, orderId, 'cancelled'), updateStatus(admin, orderId, 'shipped')]),
+      { query: 'update_order_status', count: 2 },
+    );
     expect(results.filter((r) => r.error === null)).toHaveLength(1);
     expect(results.find((r) => r.error)!.error).toMatchObject({ code: 'PT409' });
     const final = await orderStatus(orderId);

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signStripePayload } from '../../functions/payment-webhook/stripe-signature.ts';
 import { superuser } from '../support/db.ts';
+import { whileLocked } from '../support/locks.ts';
 import { createBusiness, createCustomer } from '../support/fixtures.ts';
 import { type RunningFunctions, startFunctions } from '../support/functions.ts';
 import { createProduct, addToCart, placeCheckout, stockOf } from './fixtures.ts';
@@ -109,7 +110,13 @@ describe('payment webhook events', () => {
   it('applies a duplicated event once and a replayed (re-signed) one once', async () => {
     const checkout = await stripeCheckout();
     const completed = event('checkout.session.completed', { ...checkout.session, payment_status: 'paid' });
-    const results = await Promise.all([deliver(completed), deliver(completed)]);
+    // Both deliveries are in flight together: the checkout is held until both wait (the first for
+    // the checkout, the second for the first's uncommitted event row).
+    const results = await whileLocked(
+      (tx) => tx`select 1 from public.checkouts where id = ${checkout.checkoutId} for update`,
+      () => Promise.all([deliver(completed), deliver(completed)]),
+      { query: 'apply_stripe_event', count: 2 },
+    );
     expect(results.map((r) => r.json.data.outcome).sort()).toEqual(['duplicate', 'paid']);
     const replay = await deliver(completed, { offset: -60 });
     expect(replay.json.data.outcome).toBe('duplicate');

@@ -1,6 +1,7 @@
 // GET /functions/v1/orders-export over HTTP against the test database: who may export, what
 // the CSV holds (and never holds), filters, bad parameters, keyset pages, and the job path
 // through a fake Storage API with signed URLs and removal after 7 days.
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeys } from '../../scripts/lib/local-platform.ts';
 import { superuser } from '../support/db.ts';
@@ -271,15 +272,16 @@ describe('large exports run as a job', () => {
     const { body: done } = await poll(jobId);
     expect(done.data).toMatchObject({ line_count: 8, error: null });
     const url = new URL(done.data.download_url);
-    expect(url.origin + url.pathname).toBe(`${storage.url}/storage/v1/object/sign/exports/${big.id}/${jobId}.csv`);
+    expect(url.origin + url.pathname).toBe(`${storage.url}/storage/v1/object/sign/exports/${big.id}/${jobId}/part-0001.csv.gz`);
     expect(url.searchParams.get('token')).toMatch(/^signed-/);
-    expect(url.searchParams.get('download')).toMatch(new RegExp(`^orders-${big.slug}-\\d{4}-\\d{2}-\\d{2}\\.csv$`));
-    const stored = storage.objects.get(`exports/${big.id}/${jobId}.csv`)!;
-    expect(stored.contentType).toBe('text/csv');
-    const upload = storage.requests.find((r) => r.method === 'POST' && r.path.endsWith(`${jobId}.csv`))!;
+    expect(url.searchParams.get('download')).toMatch(new RegExp(`^orders-${big.slug}-\\d{4}-\\d{2}-\\d{2}\\.csv\\.gz$`));
+    expect(done.data.files).toEqual([{ name: url.searchParams.get('download'), url: done.data.download_url }]);
+    const stored = storage.objects.get(`exports/${big.id}/${jobId}/part-0001.csv.gz`)!;
+    expect(stored.contentType).toBe('application/gzip');
+    const upload = storage.requests.find((r) => r.method === 'POST' && r.path.endsWith(`${jobId}/part-0001.csv.gz`))!;
     expect(upload.headers.authorization).toBe(`Bearer ${serviceRoleKey}`);
     expect(upload.headers['x-upsert']).toBe('true');
-    const csv = parseCsv(stored.body);
+    const csv = parseCsv(gunzipSync(stored.raw).toString('utf8'));
     expect(csv.rows).toHaveLength(8);
     expect(csv.rows.every((r) => r.product_name.startsWith('Beans'))).toBe(true);
   });
@@ -298,7 +300,7 @@ describe('large exports run as a job', () => {
       const failedJob = (await res.json()).data.job_id;
       await expect.poll(async () => (await poll(failedJob)).body.data.status, { timeout: 10_000 }).toBe('failed');
       expect((await poll(failedJob)).body.data.error).toContain('Storage upload failed with 500');
-      expect(storage.requests.some((r) => r.method === 'DELETE' && JSON.parse(r.body).prefixes.includes(`${big.id}/${failedJob}.csv`))).toBe(true);
+      expect(storage.requests.some((r) => r.method === 'DELETE' && JSON.parse(r.body).prefixes.includes(`${big.id}/${failedJob}/part-0001.csv.gz`))).toBe(true);
     } finally {
       storage.failUploads(null);
     }
@@ -330,12 +332,72 @@ describe('large exports run as a job', () => {
     const res = await functions.call('orders-export/cleanup', { method: 'POST', jwt: serviceRoleKey });
     expect(res.status).toBe(200);
     expect((await res.json()).data.removed).toBeGreaterThanOrEqual(1);
-    expect(storage.objects.has(`exports/${big.id}/${jobId}.csv`)).toBe(false);
+    expect(storage.objects.has(`exports/${big.id}/${jobId}/part-0001.csv.gz`)).toBe(false);
     const [job] = await superuser()`select file_removed_at from public.export_jobs where id = ${jobId}`;
     expect(job.file_removed_at).not.toBeNull();
     expect((await poll(jobId)).status).toBe(410);
     // Running it again removes nothing more.
     const again = await functions.call('orders-export/cleanup', { method: 'POST', jwt: serviceRoleKey });
     expect((await again.json()).data.removed).toBe(0);
+  });
+});
+
+describe('an export larger than the upload limit', () => {
+  // Storage refuses objects above 256 KiB here, as it refuses those above 50 MiB by default.
+  const LIMIT = 256 * 1024;
+  const ORDERS = 4000;
+  let limited: FakeStorage;
+  let served: RunningFunctions;
+  let bulk: BusinessFixture;
+
+  beforeAll(async () => {
+    limited = await startFakeStorage(LIMIT);
+    bulk = await createBusiness('bulk-export');
+    served = await startFunctions({
+      SUPABASE_URL: limited.url, EXPORT_INLINE_MAX_LINES: '100', EXPORT_PART_BYTES: String(LIMIT),
+    });
+    const product = await createProduct(bulk.id, { name: 'Beans' });
+    // 8,000 lines, about 2.3 MB of CSV and several times the limit even gzipped (random ids and notes).
+    await superuser()`
+      with c as (
+        insert into public.checkouts (user_id, idempotency_key, request_hash, cart_hash, payment_method, total, currency, shipping_address)
+        select ${customer.id}, 'bulk-' || g || '-' || ${bulk.id}, 'hash', 'hash', 'manual', 15, 'KES',
+               '{"line1":"1 Market Street","city":"Nairobi","country":"KE"}'
+        from generate_series(1, ${ORDERS}) g
+        returning id
+      ), o as (
+        insert into public.orders (checkout_id, business_id, customer_id, status, subtotal, total, currency, shipping_address, notes, created_at)
+        select c.id, ${bulk.id}, ${customer.id}, 'paid', 15, 15, 'KES', '{"line1":"1 Market Street","city":"Nairobi","country":"KE"}',
+               'Gate code ' || md5(c.id::text), now() - interval '1 day'
+        from c
+        returning id
+      )
+      insert into public.order_items (order_id, business_id, product_id, product_name, unit, unit_price, quantity, line_total)
+      select o.id, ${bulk.id}, ${product}, 'Beans grade ' || n, 'kg', 5, n, 5 * n from o, generate_series(1, 2) n`;
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([served?.stop(), limited?.close()]);
+  });
+
+  it('completes in gzip parts within the limit, each a complete CSV, together every line once', async () => {
+    const started = await served.call(`orders-export?business_id=${bulk.id}`, { jwt: bulk.admin.jwt });
+    expect(started.status).toBe(202);
+    const jobId = (await started.json()).data.job_id as string;
+    const poll = async () => (await (await served.call(`orders-export?job_id=${jobId}`, { jwt: bulk.admin.jwt })).json()).data;
+    await expect.poll(async () => (await poll()).status, { timeout: 60_000, interval: 200 }).toBe('succeeded');
+    const done = await poll();
+    expect(done.line_count).toBe(ORDERS * 2);
+    const files = done.files as Array<{ name: string; url: string }>;
+    expect(files.length).toBeGreaterThan(1);
+    const lineIds = new Set<string>();
+    for (const [i, file] of files.entries()) {
+      expect(file.name).toMatch(new RegExp(`^orders-${bulk.slug}-\\d{4}-\\d{2}-\\d{2}-part-${i + 1}-of-${files.length}\\.csv\\.gz$`));
+      const stored = limited.objects.get(`exports/${bulk.id}/${jobId}/part-${String(i + 1).padStart(4, '0')}.csv.gz`)!;
+      expect(stored.raw.length).toBeLessThanOrEqual(LIMIT);
+      const csv = parseCsv(gunzipSync(stored.raw).toString('utf8'));
+      for (const row of csv.rows) lineIds.add(row.line_id);
+    }
+    expect(lineIds.size).toBe(ORDERS * 2);
   });
 });

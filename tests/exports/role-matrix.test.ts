@@ -48,7 +48,7 @@ describeMatrix(cases, () => world);
 describe('exports bucket', () => {
   it('is private and has no storage policy: only the service key reaches its objects', async () => {
     const [bucket] = await superuser()`select public, allowed_mime_types from storage.buckets where id = 'exports'`;
-    expect(bucket).toEqual({ public: false, allowed_mime_types: ['text/csv'] });
+    expect(bucket).toEqual({ public: false, allowed_mime_types: ['application/gzip'] });
     const policies = await superuser()`
       select policyname from pg_policies where schemaname = 'storage' and (qual ilike '%exports%' or with_check ilike '%exports%')`;
     expect(policies).toHaveLength(0);

@@ -53,6 +53,23 @@ describe('callerOf', () => {
 });
 
 describe('asCaller', () => {
+  it('applies the role\'s own settings as PostgREST does: authenticated 8 s, anon 3 s statement timeout', async () => {
+    const customer = await createCustomer('ascaller-settings');
+    const db = connectAs('postgres');
+    const timeoutAs = async (claims: Record<string, unknown>) =>
+      (await asCaller(db, claims, (tx) => tx`select current_setting('statement_timeout') as t, current_user as role`))[0];
+    expect(await timeoutAs(customer.claims)).toEqual({ t: '8s', role: 'authenticated' });
+    expect(await timeoutAs({ role: 'anon' })).toEqual({ t: '3s', role: 'anon' });
+    // Outside the caller transaction the connection keeps its own (none for postgres).
+    expect((await db`select current_setting('statement_timeout') as t`)[0].t).toBe('0');
+  });
+
+  it('a statement longer than the role\'s timeout is cancelled inside the caller transaction', async () => {
+    const db = connectAs('postgres');
+    // anon's 3 s: a 4 s sleep is cancelled (57014), as PostgREST's request would be.
+    await expect(asCaller(db, { role: 'anon' }, (tx) => tx`select pg_sleep(4)`)).rejects.toMatchObject({ code: '57014' });
+  });
+
   it('applies the caller\'s RLS although the connection is postgres', async () => {
     const shop = await createBusiness('ascaller');
     const [draft] = await superuser()`

@@ -212,9 +212,20 @@ describe('two senders at once', () => {
   it('never send a message twice', async () => {
     const recipient = uniqueEmail('contended');
     const ids = await queueMessages(60, recipient);
-    // Slow answers keep both runs in flight together.
-    resend.respond((request) => ({ status: 200, body: JSON.stringify({ id: `re_${request.headers['idempotency-key']}` }), delayMs: 20 }));
-    const [first, second] = await Promise.all([send({ ids }), send({ ids })]);
+    // Resend answers nobody until all 60 are claimed: the second run must claim while the first
+    // is still sending, or the wait fails.
+    let release!: () => void;
+    const hold = new Promise<void>((resolve) => (release = resolve));
+    resend.respond((request) => ({ status: 200, body: JSON.stringify({ id: `re_${request.headers['idempotency-key']}` }), hold }));
+    const runs = Promise.all([send({ ids }), send({ ids })]);
+    try {
+      await expect.poll(async () => (await superuser()`
+        select count(*)::int as n from public.notifications where id = any(${ids}::uuid[]) and status = 'sending'`)[0].n,
+      { timeout: 10_000, interval: 20 }).toBe(60);
+    } finally {
+      release();
+    }
+    const [first, second] = await runs;
     resend.healthy();
     const claimed = first.body.data.claimed + second.body.data.claimed;
     // Batch size 50: together they claim every message, each exactly once.

@@ -1,17 +1,23 @@
 // A fake Gemini API on 127.0.0.1: models/<model>:generateContent and
-// :streamGenerateContent?alt=sse under /v1 and /v1beta, answering from a script (replies, HTTP
+// :streamGenerateContent?alt=sse under /v1beta, the version Google's Gemini API reference
+// documents them (and systemInstruction) under; another version is a 404, so a client that
+// drifts to the SDK's default (/v1) fails the tests. It answers from a script (replies, HTTP
 // errors, safety blocks, malformed bodies, delays) and recording every request, parsed, so that
 // tests can assert on the exact prompt.
 import { startFakeServer, type RecordedRequest } from './fake-server.ts';
 
-export type GeminiStep =
+export type GeminiStep = (
   | { reply: string; finishReason?: string; promptTokens?: number; outputTokens?: number; delayMs?: number }
   | { status: 429 | 500 | 503 | 400 | 403; retryDelaySeconds?: number; delayMs?: number }
   | { blocked: 'prompt' | 'candidate'; reason?: string; delayMs?: number }
-  | { malformed: true; delayMs?: number };
+  | { malformed: true; delayMs?: number }
+) & {
+  /** Answers only once this settles: keeps a call in flight until the test lets it go. */
+  hold?: Promise<unknown>;
+};
 
 export interface GeminiRequest {
-  version: 'v1' | 'v1beta';
+  version: 'v1beta';
   model: string;
   stream: boolean;
   apiKey: string | undefined;
@@ -33,7 +39,7 @@ export interface FakeGemini {
   close(): Promise<void>;
 }
 
-const ROUTE = /^\/(v1|v1beta)\/models\/([^/:?]+):(generateContent|streamGenerateContent)(\?alt=sse)?$/;
+const ROUTE = /^\/(v1beta)\/models\/([^/:?]+):(generateContent|streamGenerateContent)(\?alt=sse)?$/;
 
 function chunksOf(text: string, parts: number): string[] {
   const size = Math.max(1, Math.ceil(text.length / parts));
@@ -77,7 +83,7 @@ export async function startFakeGemini(): Promise<FakeGemini> {
     const apiKey = recorded.headers['x-goog-api-key'] as string | undefined;
     const text = (parts: Array<{ text?: string }> = []) => parts.map((part) => part.text ?? '').join('');
     requests.push({
-      version: route[1] as 'v1' | 'v1beta',
+      version: 'v1beta',
       model: decodeURIComponent(route[2]),
       stream,
       apiKey,
@@ -89,22 +95,23 @@ export async function startFakeGemini(): Promise<FakeGemini> {
     }
     const step = queue.shift() ?? fallback;
     const delayMs = step.delayMs ?? 0;
+    const hold = step.hold;
     if ('status' in step) {
       const details = step.retryDelaySeconds === undefined
         ? []
         : [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${step.retryDelaySeconds}s` }];
       const status = { 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE', 400: 'INVALID_ARGUMENT', 403: 'PERMISSION_DENIED' }[step.status];
-      return { status: step.status, delayMs, body: JSON.stringify({ error: { code: step.status, message: 'The fake model says no.', status, details } }) };
+      return { status: step.status, delayMs, hold, body: JSON.stringify({ error: { code: step.status, message: 'The fake model says no.', status, details } }) };
     }
     if ('malformed' in step) {
       return stream
-        ? { status: 200, delayMs, headers: { 'content-type': 'text/event-stream' }, body: 'data: {"candidates": [\r\n\r\n' }
-        : { status: 200, delayMs, body: '<html>Bad gateway</html>' };
+        ? { status: 200, delayMs, hold, headers: { 'content-type': 'text/event-stream' }, body: 'data: {"candidates": [\r\n\r\n' }
+        : { status: 200, delayMs, hold, body: '<html>Bad gateway</html>' };
     }
     const responses = responsesFor(step);
     return stream
-      ? { status: 200, delayMs, headers: { 'content-type': 'text/event-stream' }, body: responses.map((r) => `data: ${JSON.stringify(r)}\r\n\r\n`).join('') }
-      : { status: 200, delayMs, body: JSON.stringify(mergeForUnary(responses)) };
+      ? { status: 200, delayMs, hold, headers: { 'content-type': 'text/event-stream' }, body: responses.map((r) => `data: ${JSON.stringify(r)}\r\n\r\n`).join('') }
+      : { status: 200, delayMs, hold, body: JSON.stringify(mergeForUnary(responses)) };
   });
   return {
     url: server.url,

@@ -8,9 +8,18 @@ export interface RecordedRequest {
   path: string;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** The body's bytes, for binary uploads. */
+  raw: Buffer;
 }
 
-export type Responder = (request: RecordedRequest) => { status?: number; headers?: Record<string, string>; body?: string; delayMs?: number };
+export type Responder = (request: RecordedRequest) => {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: string;
+  delayMs?: number;
+  /** Answers only once this settles (after delayMs): holds callers in flight until a test lets them go. */
+  hold?: Promise<unknown>;
+};
 
 export interface FakeServer {
   url: string;
@@ -30,13 +39,16 @@ export async function startFakeServer(responder: Responder = () => ({ status: 20
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const recorded = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const raw = Buffer.concat(chunks);
+      const recorded = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: raw.toString('utf8'), raw };
       requests.push(recorded);
       waiters.splice(0).forEach((wake) => wake());
       const answer = current(recorded);
       setTimeout(() => {
-        res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
-        res.end(answer.body ?? '');
+        void Promise.resolve(answer.hold).catch(() => {}).then(() => {
+          res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
+          res.end(answer.body ?? '');
+        });
       }, answer.delayMs ?? 0);
     });
   });

@@ -1,16 +1,23 @@
 // A fake Supabase Storage API for the exports bucket: upload (POST /storage/v1/object/<bucket>/<path>),
 // sign (POST /storage/v1/object/sign/<bucket>/<path> → {signedURL}) and remove
-// (DELETE /storage/v1/object/<bucket> with {prefixes}). Keeps uploaded objects in memory.
+// (DELETE /storage/v1/object/<bucket> with {prefixes}). Keeps uploaded objects in memory and,
+// like Storage, refuses an object above the upload limit (file_size_limit, 50 MiB by default).
 import { type FakeServer, type RecordedRequest, startFakeServer } from './fake-server.ts';
 
+export interface StoredObject {
+  body: string;
+  raw: Buffer;
+  contentType: string | undefined;
+}
+
 export interface FakeStorage extends FakeServer {
-  objects: Map<string, { body: string; contentType: string | undefined }>;
+  objects: Map<string, StoredObject>;
   /** Makes uploads fail with this status (null: succeed again). */
   failUploads(status: number | null): void;
 }
 
-export async function startFakeStorage(): Promise<FakeStorage> {
-  const objects = new Map<string, { body: string; contentType: string | undefined }>();
+export async function startFakeStorage(maxObjectBytes = 50 * 1024 * 1024): Promise<FakeStorage> {
+  const objects = new Map<string, StoredObject>();
   let uploadFailure: number | null = null;
   const answer = (request: RecordedRequest) => {
     const url = new URL(request.path, 'http://storage');
@@ -28,7 +35,10 @@ export async function startFakeStorage(): Promise<FakeStorage> {
     if (request.method === 'POST' && object) {
       if (uploadFailure) return { status: uploadFailure, body: JSON.stringify({ statusCode: String(uploadFailure), error: 'failed', message: 'upload refused' }) };
       const name = `${object[1]}/${decodeURIComponent(object[2])}`;
-      objects.set(name, { body: request.body, contentType: request.headers['content-type'] });
+      if (request.raw.length > maxObjectBytes) {
+        return { status: 400, body: JSON.stringify({ statusCode: '413', error: 'Payload too large', message: 'The object exceeded the maximum allowed size' }) };
+      }
+      objects.set(name, { body: request.body, raw: request.raw, contentType: request.headers['content-type'] });
       return { status: 200, body: JSON.stringify({ Key: name, Id: crypto.randomUUID() }) };
     }
     if (request.method === 'DELETE' && bucket) {

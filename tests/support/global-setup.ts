@@ -5,7 +5,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { freePort } from '../../scripts/lib/ports.ts';
+import { onFreePort } from '../../scripts/lib/postgres-cluster.ts';
 import { startStack, type Stack } from '../../scripts/lib/stack.ts';
 
 export interface ProvidedStack {
@@ -32,13 +32,15 @@ export default async function setup(project: TestProject) {
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    stack = await startStack({
-      dataDir: path.join(dir, 'db'),
-      dbPort: await freePort(),
+    // A port found free can be taken before Postgres binds it: then again on another port, in a
+    // new data folder (the seed is applied only to a new cluster).
+    stack = await onFreePort((dbPort, attempt) => startStack({
+      dataDir: path.join(dir, `db-${attempt}`),
+      dbPort,
       apiPort: 0,
       durable: false,
       functions: false,
-    });
+    }));
   } catch (error) {
     await teardown();
     throw error;

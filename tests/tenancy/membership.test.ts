@@ -4,6 +4,7 @@ import type { Row } from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { superuser } from '../support/db.ts';
 import { createBusiness, createCustomer } from '../support/fixtures.ts';
+import { whileLocked } from '../support/locks.ts';
 import { asAnon, asUser, type ApiResult } from '../support/postgrest.ts';
 import { createUser, uniqueEmail, withClaims, type TestUser } from '../support/users.ts';
 
@@ -229,11 +230,18 @@ describe('changing and removing members', () => {
   it('two admins demoting each other at the same moment leave one admin', async () => {
     const shop = await createBusiness('roles');
     await rpc(shop.admin, 'change_member_role', { business_id: shop.id, user_id: shop.approver.id, role: 'admin' });
-    const results = await Promise.all([
-      rpc(shop.admin, 'change_member_role', { business_id: shop.id, user_id: shop.approver.id, role: 'viewer' }),
-      rpc(shop.approver, 'change_member_role', { business_id: shop.id, user_id: shop.admin.id, role: 'viewer' }),
-    ]);
+    // Both calls are in flight together: each waits on the business row until both are waiting.
+    const results = await whileLocked(
+      (tx) => tx`select 1 from public.businesses where id = ${shop.id} for update`,
+      () => Promise.all([
+        rpc(shop.admin, 'change_member_role', { business_id: shop.id, user_id: shop.approver.id, role: 'viewer' }),
+        rpc(shop.approver, 'change_member_role', { business_id: shop.id, user_id: shop.admin.id, role: 'viewer' }),
+      ]),
+      { query: 'change_member_role', count: 2 },
+    );
     expect(results.filter((r) => r.error === null)).toHaveLength(1);
+    // The loser was demoted first: it no longer manages members (403), or it would leave no admin (422).
+    expect([403, 422]).toContain(results.find((r) => r.error)!.error!.status);
     const [row] = await superuser()`select count(*)::int as n from public.business_members where business_id = ${shop.id} and role = 'admin'`;
     expect(row.n).toBe(1);
   });

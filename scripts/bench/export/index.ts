@@ -2,9 +2,13 @@
 // (keyset pages as the caller, streamed) against Postgres's own `COPY … TO STDOUT` of the same
 // rows, run alternately in one session; and the function process's peak memory (goal: under
 // 100 MB), served as the local stack serves it (a 256 MB worker heap limit, as on a hosted
-// project) and, for reference, with V8's own heap sizing for a machine of this size.
+// project) and, for reference, with V8's own heap sizing for a machine of this size. Then the
+// same export as a job, written gzipped in parts to a Storage stand-in that refuses objects
+// above the 50 MiB upload limit, as served: its time, parts, sizes and peak memory.
 // Run: npm run bench:export   (BENCH_EXPORT_ORDERS, BENCH_ROUNDS to change the size)
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -26,6 +30,35 @@ interface Run {
   seconds: number;
   lines: number;
   bytes: number;
+}
+
+const UPLOAD_LIMIT = 50 * 1024 * 1024;
+
+/** The Storage API's upload and signing, keeping only each object's size; refuses objects above the limit. */
+async function storageSink(): Promise<{ url: string; sizes: Map<string, number>; close(): Promise<void> }> {
+  const sizes = new Map<string, number>();
+  const server = http.createServer((req, res) => {
+    let size = 0;
+    req.on('data', (chunk: Buffer) => (size += chunk.length));
+    req.on('end', () => {
+      const sign = /^\/storage\/v1\/object\/sign\/(.+)$/.exec(req.url ?? '');
+      const upload = /^\/storage\/v1\/object\/(.+)$/.exec(req.url ?? '');
+      res.setHeader('content-type', 'application/json');
+      if (req.method === 'POST' && sign) return res.end(JSON.stringify({ signedURL: `/object/sign/${sign[1]}?token=bench` }));
+      if (req.method === 'POST' && upload && size > UPLOAD_LIMIT) {
+        res.statusCode = 400;
+        return res.end(JSON.stringify({ statusCode: '413', error: 'Payload too large', message: 'The object exceeded the maximum allowed size' }));
+      }
+      if (req.method === 'POST' && upload) sizes.set(upload[1], size);
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    sizes,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 async function countLines(chunks: AsyncIterable<Uint8Array>): Promise<Omit<Run, 'seconds'>> {
@@ -113,6 +146,36 @@ try {
   row(paths[1].name, copy, '—');
   const mb = (i: number) => peak[i].peakMiB * 1.048576;
   console.log(`\nPeak RSS under 100 MB as served: ${mb(0) < 100 ? 'yes' : 'NO'} (${mb(0).toFixed(0)} MB); with no worker limit: ${mb(1).toFixed(0)} MB.`);
+
+  // The same export as a job: gzipped parts within the upload limit.
+  const sink = await storageSink();
+  try {
+    const jobEnv = { ...env, SUPABASE_URL: sink.url, EXPORT_INLINE_MAX_LINES: '0' };
+    const jobFn = await serveFunction('orders-export', jobEnv);
+    served.push(jobFn);
+    const started = performance.now();
+    const accepted = await fetch(`${jobFn.url}?business_id=${BUSINESS}`, { headers: { authorization: `Bearer ${jwt}` } });
+    if (accepted.status !== 202) throw new Error(`the job export answered ${accepted.status}: ${await accepted.text()}`);
+    const jobId = (await accepted.json()).data.job_id as string;
+    let job: { status: string; line_count: number | null; error: string | null; files: unknown[] };
+    for (;;) {
+      job = (await (await fetch(`${jobFn.url}?job_id=${jobId}`, { headers: { authorization: `Bearer ${jwt}` } })).json()).data;
+      if (job.status !== 'running') break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    if (job.status !== 'succeeded') throw new Error(`the job ${job.status}: ${job.error}`);
+    const sizes = [...sink.sizes.values()];
+    const total = sizes.reduce((a, b) => a + b, 0);
+    console.log(`\n| job path | order lines | seconds | lines/s | parts | gzip total | largest part | peak RSS of the function process |`);
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+    console.log(`| orders-export job, gzip parts ≤ 50 MiB, as served | ${job.line_count!.toLocaleString('en')} | ${seconds.toFixed(1)} | ` +
+      `${Math.round(job.line_count! / seconds).toLocaleString('en')} | ${job.files.length} | ${(total / 2 ** 20).toFixed(0)} MiB | ` +
+      `${(Math.max(...sizes) / 2 ** 20).toFixed(1)} MiB | ${(await jobFn.memory()).peakMiB.toFixed(0)} MiB |`);
+    if (job.line_count !== copy.lines) throw new Error(`the job wrote ${job.line_count} lines, COPY ${copy.lines}`);
+  } finally {
+    await sink.close();
+  }
 } finally {
   for (const fn of served) await fn.stop();
   await db.stop();
