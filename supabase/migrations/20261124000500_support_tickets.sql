@@ -930,7 +930,7 @@ as $$
   select jsonb_build_object(
     'event', jsonb_build_object('id', e.id, 'kind', e.kind, 'actor_id', e.actor_id, 'created_at', e.created_at),
     'ticket', jsonb_build_object(
-      'id', t.id, 'reference', t.reference, 'subject', t.subject, 'status', t.status, 'priority', t.priority,
+      'id', t.id, 'reference', t.reference, 'subject', t.subject, 'body', t.body, 'status', t.status, 'priority', t.priority,
       'category', t.category, 'business_id', t.business_id, 'business_name', b.name,
       'first_response_due_at', t.first_response_due_at),
     'comment', case when c.id is not null then jsonb_build_object(
@@ -943,6 +943,8 @@ as $$
                                    'name', private.user_display_name(t.customer_id)),
     'assignee', case when t.assignee_id is not null then jsonb_build_object(
       'id', t.assignee_id, 'email', private.user_email(t.assignee_id), 'name', private.user_display_name(t.assignee_id)) end,
+    'new_assignee', case when h.field = 'assignee' and h.new_value is not null then jsonb_build_object(
+      'id', h.new_value::uuid, 'email', private.user_email(h.new_value::uuid), 'name', private.user_display_name(h.new_value::uuid)) end,
     'managers', coalesce((
       select jsonb_agg(jsonb_build_object('id', m.user_id, 'email', private.user_email(m.user_id),
                                           'name', private.user_display_name(m.user_id)) order by m.created_at, m.user_id)
@@ -960,7 +962,7 @@ as $$
 $$;
 revoke all on function private.ticket_event_context(bigint) from public;
 comment on function private.ticket_event_context(bigint) is
-  'One ticket event with its ticket, comment or change, and the people concerned (customer, assignee, tickets.manage holders) with their addresses.';
+  'One ticket event with its ticket, comment or change, and the people concerned (customer, assignee, the assignment''s new assignee, tickets.manage holders) with their addresses.';
 
 -- The sweep: asks ticket-notifications (body {}) to process events whose webhook was lost.
 create function private.request_ticket_notification_sweep() returns bigint
