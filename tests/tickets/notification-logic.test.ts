@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { dedupeKey, type Person, recipientsFor, type TicketEventContext, type TicketEventKind } from '../../functions/ticket-notifications/recipients.ts';
 import { escapeHtml, formatTime, renderTicketEmail, statusLabel, ticketLink } from '../../functions/ticket-notifications/templates.ts';
 import { requestBody } from '../../functions/ticket-notifications/input.ts';
+import { renderEmail } from '../../functions/send-notifications/templates.ts';
 
 const person = (id: string, email: string | null = `${id}@example.test`): Person => ({ id, email, name: id.toUpperCase() });
 const customer = person('customer');
@@ -175,5 +176,16 @@ describe('request body', () => {
     ['unknown fields', { ids: [1] }],
   ])('refuses %s', (_label, body) => {
     expect(requestBody.safeParse(body).success).toBe(false);
+  });
+});
+
+describe('send-notifications and ticket e-mails', () => {
+  it('sends a ticket_message as ticket-notifications rendered it', () => {
+    const email = { subject: '[SHF-000042] New reply', html: '<p>Hi</p>', text: 'Hi' };
+    expect(renderEmail('ticket_message', { ...email, ticket_id: 't-1' }, { siteUrl: 'https://x.test' })).toEqual(email);
+  });
+
+  it('refuses a ticket_message without its rendered parts (the message is retried, then dead)', () => {
+    expect(() => renderEmail('ticket_message', { subject: 'x', html: '<p>x</p>' }, { siteUrl: 'https://x.test' })).toThrow(/subject, html and text/);
   });
 });
