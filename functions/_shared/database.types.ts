@@ -1222,6 +1222,294 @@ export type Database = {
         };
         Relationships: [];
       };
+      'ticket_comments': {
+        Row: {
+          'attachments': (string)[];
+          'author_id': string | null;
+          'body': string;
+          'business_id': string;
+          'created_at': string;
+          'customer_id': string;
+          'id': string;
+          'internal': boolean;
+          'ticket_id': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'attachments'?: (string)[];
+          'author_id'?: string | null;
+          'body': string;
+          'business_id': string;
+          'created_at'?: string;
+          'customer_id': string;
+          'id'?: string;
+          'internal'?: boolean;
+          'ticket_id': string;
+        };
+        Update: {
+          'attachments'?: (string)[];
+          'author_id'?: string | null;
+          'body'?: string;
+          'business_id'?: string;
+          'created_at'?: string;
+          'customer_id'?: string;
+          'id'?: string;
+          'internal'?: boolean;
+          'ticket_id'?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'ticket_comments_ticket_id_business_id_customer_id_fkey';
+            columns: ['ticket_id', 'business_id', 'customer_id'];
+            isOneToOne: false;
+            referencedRelation: 'tickets';
+            referencedColumns: ['id', 'business_id', 'customer_id'];
+          },
+        ];
+      };
+      'ticket_events': {
+        Row: {
+          'actor_id': string | null;
+          'comment_id': string | null;
+          'created_at': string;
+          'dedupe_key': string | null;
+          'history_id': string | null;
+          'id': number;
+          'kind': Database['public']['Enums']['ticket_event_kind'];
+          'processed_at': string | null;
+          'recipients': number | null;
+          'ticket_id': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'actor_id'?: string | null;
+          'comment_id'?: string | null;
+          'created_at'?: string;
+          'dedupe_key'?: string | null;
+          'history_id'?: string | null;
+          'id'?: never;
+          'kind': Database['public']['Enums']['ticket_event_kind'];
+          'processed_at'?: string | null;
+          'recipients'?: number | null;
+          'ticket_id': string;
+        };
+        Update: {
+          'actor_id'?: string | null;
+          'comment_id'?: string | null;
+          'created_at'?: string;
+          'dedupe_key'?: string | null;
+          'history_id'?: string | null;
+          'id'?: never;
+          'kind'?: Database['public']['Enums']['ticket_event_kind'];
+          'processed_at'?: string | null;
+          'recipients'?: number | null;
+          'ticket_id'?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'ticket_events_comment_id_fkey';
+            columns: ['comment_id'];
+            isOneToOne: false;
+            referencedRelation: 'ticket_comments';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'ticket_events_history_id_fkey';
+            columns: ['history_id'];
+            isOneToOne: false;
+            referencedRelation: 'ticket_history';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'ticket_events_ticket_id_fkey';
+            columns: ['ticket_id'];
+            isOneToOne: false;
+            referencedRelation: 'tickets';
+            referencedColumns: ['id'];
+          },
+        ];
+      };
+      'ticket_history': {
+        Row: {
+          'actor_id': string | null;
+          'business_id': string;
+          'created_at': string;
+          'field': Database['public']['Enums']['ticket_history_field'];
+          'id': string;
+          'new_value': string | null;
+          'note': string | null;
+          'old_value': string | null;
+          'ticket_id': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'actor_id'?: string | null;
+          'business_id': string;
+          'created_at'?: string;
+          'field': Database['public']['Enums']['ticket_history_field'];
+          'id'?: string;
+          'new_value'?: string | null;
+          'note'?: string | null;
+          'old_value'?: string | null;
+          'ticket_id': string;
+        };
+        Update: {
+          'actor_id'?: string | null;
+          'business_id'?: string;
+          'created_at'?: string;
+          'field'?: Database['public']['Enums']['ticket_history_field'];
+          'id'?: string;
+          'new_value'?: string | null;
+          'note'?: string | null;
+          'old_value'?: string | null;
+          'ticket_id'?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'ticket_history_ticket_id_business_id_fkey';
+            columns: ['ticket_id', 'business_id'];
+            isOneToOne: false;
+            referencedRelation: 'tickets';
+            referencedColumns: ['id', 'business_id'];
+          },
+        ];
+      };
+      'ticket_settings': {
+        Row: {
+          'business_id': string;
+          'created_at': string;
+          'high_first_response_minutes': number;
+          'low_first_response_minutes': number;
+          'next_number': number;
+          'normal_first_response_minutes': number;
+          'reference_prefix': string;
+          'sla_warning_percent': number;
+          'updated_at': string;
+          'urgent_first_response_minutes': number;
+        };
+        ComputedFields: never;
+        Insert: {
+          'business_id': string;
+          'created_at'?: string;
+          'high_first_response_minutes'?: number;
+          'low_first_response_minutes'?: number;
+          'next_number'?: number;
+          'normal_first_response_minutes'?: number;
+          'reference_prefix': string;
+          'sla_warning_percent'?: number;
+          'updated_at'?: string;
+          'urgent_first_response_minutes'?: number;
+        };
+        Update: {
+          'business_id'?: string;
+          'created_at'?: string;
+          'high_first_response_minutes'?: number;
+          'low_first_response_minutes'?: number;
+          'next_number'?: number;
+          'normal_first_response_minutes'?: number;
+          'reference_prefix'?: string;
+          'sla_warning_percent'?: number;
+          'updated_at'?: string;
+          'urgent_first_response_minutes'?: number;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'ticket_settings_business_id_fkey';
+            columns: ['business_id'];
+            isOneToOne: true;
+            referencedRelation: 'businesses';
+            referencedColumns: ['id'];
+          },
+        ];
+      };
+      'tickets': {
+        Row: {
+          'assignee_id': string | null;
+          'body': string;
+          'business_id': string;
+          'category': Database['public']['Enums']['ticket_category'];
+          'closed_at': string | null;
+          'created_at': string;
+          'customer_id': string;
+          'first_response_at': string | null;
+          'first_response_due_at': string;
+          'id': string;
+          'last_activity_at': string;
+          'order_id': string | null;
+          'priority': Database['public']['Enums']['ticket_priority'];
+          'rated_at': string | null;
+          'rating': number | null;
+          'rating_comment': string | null;
+          'reference': string;
+          'resolved_at': string | null;
+          'status': Database['public']['Enums']['ticket_status'];
+          'subject': string;
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'assignee_id'?: string | null;
+          'body': string;
+          'business_id': string;
+          'category'?: Database['public']['Enums']['ticket_category'];
+          'closed_at'?: string | null;
+          'created_at'?: string;
+          'customer_id': string;
+          'first_response_at'?: string | null;
+          'first_response_due_at': string;
+          'id'?: string;
+          'last_activity_at'?: string;
+          'order_id'?: string | null;
+          'priority'?: Database['public']['Enums']['ticket_priority'];
+          'rated_at'?: string | null;
+          'rating'?: number | null;
+          'rating_comment'?: string | null;
+          'reference': string;
+          'resolved_at'?: string | null;
+          'status'?: Database['public']['Enums']['ticket_status'];
+          'subject': string;
+          'updated_at'?: string;
+        };
+        Update: {
+          'assignee_id'?: string | null;
+          'body'?: string;
+          'business_id'?: string;
+          'category'?: Database['public']['Enums']['ticket_category'];
+          'closed_at'?: string | null;
+          'created_at'?: string;
+          'customer_id'?: string;
+          'first_response_at'?: string | null;
+          'first_response_due_at'?: string;
+          'id'?: string;
+          'last_activity_at'?: string;
+          'order_id'?: string | null;
+          'priority'?: Database['public']['Enums']['ticket_priority'];
+          'rated_at'?: string | null;
+          'rating'?: number | null;
+          'rating_comment'?: string | null;
+          'reference'?: string;
+          'resolved_at'?: string | null;
+          'status'?: Database['public']['Enums']['ticket_status'];
+          'subject'?: string;
+          'updated_at'?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'tickets_business_id_fkey';
+            columns: ['business_id'];
+            isOneToOne: false;
+            referencedRelation: 'businesses';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'tickets_order_id_business_id_fkey';
+            columns: ['order_id', 'business_id'];
+            isOneToOne: false;
+            referencedRelation: 'orders';
+            referencedColumns: ['id', 'business_id'];
+          },
+        ];
+      };
     };
     Views: {
       [_ in never]: never;
@@ -1247,6 +1535,38 @@ export type Database = {
       };
       'approve_product': { Args: { 'note'?: string; 'product_id': string }; Returns: undefined };
       'archive_product': { Args: { 'product_id': string }; Returns: undefined };
+      'assign_ticket': {
+        Args: { 'assignee_id': string; 'ticket_id': string };
+        Returns: {
+          'assignee_id': string | null;
+          'body': string;
+          'business_id': string;
+          'category': Database['public']['Enums']['ticket_category'];
+          'closed_at': string | null;
+          'created_at': string;
+          'customer_id': string;
+          'first_response_at': string | null;
+          'first_response_due_at': string;
+          'id': string;
+          'last_activity_at': string;
+          'order_id': string | null;
+          'priority': Database['public']['Enums']['ticket_priority'];
+          'rated_at': string | null;
+          'rating': number | null;
+          'rating_comment': string | null;
+          'reference': string;
+          'resolved_at': string | null;
+          'status': Database['public']['Enums']['ticket_status'];
+          'subject': string;
+          'updated_at': string;
+        };
+        SetofOptions: {
+          from: '*';
+          to: 'tickets';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
       'cancel_order': { Args: { 'order_id': string; 'reason'?: string }; Returns: undefined };
       'change_member_role': {
         Args: {
@@ -1296,6 +1616,31 @@ export type Database = {
         SetofOptions: {
           from: '*';
           to: 'conversations';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      'comment_on_ticket': {
+        Args: {
+          'attachments'?: (string)[];
+          'body': string;
+          'internal'?: boolean;
+          'ticket_id': string;
+        };
+        Returns: {
+          'attachments': (string)[];
+          'author_id': string | null;
+          'body': string;
+          'business_id': string;
+          'created_at': string;
+          'customer_id': string;
+          'id': string;
+          'internal': boolean;
+          'ticket_id': string;
+        };
+        SetofOptions: {
+          from: '*';
+          to: 'ticket_comments';
           isOneToOne: true;
           isSetofReturn: false;
         };
@@ -1446,6 +1791,77 @@ export type Database = {
           isSetofReturn: true;
         };
       };
+      'open_ticket': {
+        Args: {
+          'body': string;
+          'business_id': string;
+          'category'?: Database['public']['Enums']['ticket_category'];
+          'order_id'?: string;
+          'priority'?: Database['public']['Enums']['ticket_priority'];
+          'subject': string;
+        };
+        Returns: {
+          'assignee_id': string | null;
+          'body': string;
+          'business_id': string;
+          'category': Database['public']['Enums']['ticket_category'];
+          'closed_at': string | null;
+          'created_at': string;
+          'customer_id': string;
+          'first_response_at': string | null;
+          'first_response_due_at': string;
+          'id': string;
+          'last_activity_at': string;
+          'order_id': string | null;
+          'priority': Database['public']['Enums']['ticket_priority'];
+          'rated_at': string | null;
+          'rating': number | null;
+          'rating_comment': string | null;
+          'reference': string;
+          'resolved_at': string | null;
+          'status': Database['public']['Enums']['ticket_status'];
+          'subject': string;
+          'updated_at': string;
+        };
+        SetofOptions: {
+          from: '*';
+          to: 'tickets';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      'rate_ticket': {
+        Args: { 'comment'?: string; 'rating': number; 'ticket_id': string };
+        Returns: {
+          'assignee_id': string | null;
+          'body': string;
+          'business_id': string;
+          'category': Database['public']['Enums']['ticket_category'];
+          'closed_at': string | null;
+          'created_at': string;
+          'customer_id': string;
+          'first_response_at': string | null;
+          'first_response_due_at': string;
+          'id': string;
+          'last_activity_at': string;
+          'order_id': string | null;
+          'priority': Database['public']['Enums']['ticket_priority'];
+          'rated_at': string | null;
+          'rating': number | null;
+          'rating_comment': string | null;
+          'reference': string;
+          'resolved_at': string | null;
+          'status': Database['public']['Enums']['ticket_status'];
+          'subject': string;
+          'updated_at': string;
+        };
+        SetofOptions: {
+          from: '*';
+          to: 'tickets';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
       'reject_product': { Args: { 'product_id': string; 'reason': string }; Returns: undefined };
       'remove_member': { Args: { 'business_id': string; 'user_id': string }; Returns: undefined };
       'revoke_invitation': { Args: { 'invitation_id': string }; Returns: undefined };
@@ -1498,6 +1914,74 @@ export type Database = {
           isSetofReturn: false;
         };
       };
+      'set_ticket_priority': {
+        Args: { 'priority': Database['public']['Enums']['ticket_priority']; 'ticket_id': string };
+        Returns: {
+          'assignee_id': string | null;
+          'body': string;
+          'business_id': string;
+          'category': Database['public']['Enums']['ticket_category'];
+          'closed_at': string | null;
+          'created_at': string;
+          'customer_id': string;
+          'first_response_at': string | null;
+          'first_response_due_at': string;
+          'id': string;
+          'last_activity_at': string;
+          'order_id': string | null;
+          'priority': Database['public']['Enums']['ticket_priority'];
+          'rated_at': string | null;
+          'rating': number | null;
+          'rating_comment': string | null;
+          'reference': string;
+          'resolved_at': string | null;
+          'status': Database['public']['Enums']['ticket_status'];
+          'subject': string;
+          'updated_at': string;
+        };
+        SetofOptions: {
+          from: '*';
+          to: 'tickets';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      'set_ticket_status': {
+        Args: {
+          'note'?: string;
+          'status': Database['public']['Enums']['ticket_status'];
+          'ticket_id': string;
+        };
+        Returns: {
+          'assignee_id': string | null;
+          'body': string;
+          'business_id': string;
+          'category': Database['public']['Enums']['ticket_category'];
+          'closed_at': string | null;
+          'created_at': string;
+          'customer_id': string;
+          'first_response_at': string | null;
+          'first_response_due_at': string;
+          'id': string;
+          'last_activity_at': string;
+          'order_id': string | null;
+          'priority': Database['public']['Enums']['ticket_priority'];
+          'rated_at': string | null;
+          'rating': number | null;
+          'rating_comment': string | null;
+          'reference': string;
+          'resolved_at': string | null;
+          'status': Database['public']['Enums']['ticket_status'];
+          'subject': string;
+          'updated_at': string;
+        };
+        SetofOptions: {
+          from: '*';
+          to: 'tickets';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
       'start_conversation': {
         Args: {
           'body'?: string;
@@ -1528,6 +2012,7 @@ export type Database = {
         };
       };
       'submit_product': { Args: { 'product_id': string }; Returns: undefined };
+      'ticket_stats': { Args: { 'business_id': string; 'since'?: string }; Returns: Json };
       'update_order_status': {
         Args: {
           'note'?: string;
@@ -1567,6 +2052,7 @@ export type Database = {
         | 'product_approved'
         | 'product_rejected'
         | 'invitation_created'
+        | 'ticket_message'
         | 'chat_unread';
       'notification_status': 'pending' | 'sending' | 'sent' | 'dead';
       'order_status':
@@ -1580,6 +2066,16 @@ export type Database = {
       'payment_event_status': 'applied' | 'ignored' | 'rejected';
       'payment_status': 'pending' | 'succeeded' | 'failed' | 'cancelled' | 'refunded';
       'product_status': 'draft' | 'pending_approval' | 'approved' | 'rejected' | 'archived';
+      'ticket_category': 'order' | 'product' | 'payment' | 'delivery' | 'account' | 'other';
+      'ticket_event_kind':
+        | 'ticket_opened'
+        | 'comment_added'
+        | 'status_changed'
+        | 'assigned'
+        | 'sla_warning';
+      'ticket_history_field': 'status' | 'priority' | 'assignee';
+      'ticket_priority': 'low' | 'normal' | 'high' | 'urgent';
+      'ticket_status': 'open' | 'in_progress' | 'waiting_on_customer' | 'resolved' | 'closed';
     };
     CompositeTypes: {
       'product_search_result': {
@@ -1736,6 +2232,7 @@ export const Constants = {
         'product_approved',
         'product_rejected',
         'invitation_created',
+        'ticket_message',
         'chat_unread',
       ],
       'notification_status': ['pending', 'sending', 'sent', 'dead'],
@@ -1751,6 +2248,17 @@ export const Constants = {
       'payment_event_status': ['applied', 'ignored', 'rejected'],
       'payment_status': ['pending', 'succeeded', 'failed', 'cancelled', 'refunded'],
       'product_status': ['draft', 'pending_approval', 'approved', 'rejected', 'archived'],
+      'ticket_category': ['order', 'product', 'payment', 'delivery', 'account', 'other'],
+      'ticket_event_kind': [
+        'ticket_opened',
+        'comment_added',
+        'status_changed',
+        'assigned',
+        'sla_warning',
+      ],
+      'ticket_history_field': ['status', 'priority', 'assignee'],
+      'ticket_priority': ['low', 'normal', 'high', 'urgent'],
+      'ticket_status': ['open', 'in_progress', 'waiting_on_customer', 'resolved', 'closed'],
     },
   },
 } as const;

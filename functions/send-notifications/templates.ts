@@ -105,7 +105,7 @@ function orderBody(payload: Payload, context: TemplateContext, greeting: string,
   };
 }
 
-function compose(kind: NotificationKind, payload: Payload, context: TemplateContext): { subject: string; body: Body } {
+function compose(kind: Exclude<NotificationKind, 'ticket_message'>, payload: Payload, context: TemplateContext): { subject: string; body: Body } {
   const ref = orderReference(payload.order_id);
   const business = text(payload, 'business_name');
   const customerGreeting = `Hello ${text(payload, 'customer_name') || 'there'},`;
@@ -178,7 +178,17 @@ function compose(kind: NotificationKind, payload: Payload, context: TemplateCont
   }
 }
 
+/** Ticket e-mails arrive rendered by ticket-notifications, which alone knows who may read what. */
+function prerendered(payload: Payload): Email {
+  const { subject, html, text: plain } = payload;
+  if (typeof subject !== 'string' || typeof html !== 'string' || typeof plain !== 'string' || !subject) {
+    throw new Error('a ticket_message payload needs subject, html and text');
+  }
+  return { subject, html, text: plain };
+}
+
 export function renderEmail(kind: NotificationKind, payload: Payload, context: TemplateContext): Email {
+  if (kind === 'ticket_message') return prerendered(payload);
   const { subject, body } = compose(kind, payload, context);
   return { subject, html: renderHtml(subject, body), text: renderText(body) };
 }

@@ -6,9 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAs, superuser } from '../support/db.ts';
 import { type FakeServer, startFakeServer } from '../support/fake-server.ts';
 import { uniqueEmail } from '../support/users.ts';
+import { lockVault } from '../support/vault.ts';
 import { queueMessages } from './fixtures.ts';
 
 let functionsGateway: FakeServer;
+let releaseVault: (() => Promise<void>) | undefined;
 
 async function setSecret(name: string, value: string) {
   await superuser()`delete from vault.secrets where name = ${name}`;
@@ -20,6 +22,7 @@ async function removeSecrets() {
 }
 
 beforeAll(async () => {
+  releaseVault = await lockVault();
   functionsGateway = await startFakeServer(() => ({ status: 200, body: '{"status":"success"}' }));
   await setSecret('functions_base_url', `${functionsGateway.url}/functions/v1/`);
   await setSecret('service_role_key', 'service-key-from-vault');
@@ -27,6 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await removeSecrets();
   await functionsGateway?.close();
+  await releaseVault?.();
 });
 
 function requestsFor(ids: string[]) {
