@@ -87,6 +87,9 @@ beforeAll(async () => {
     RESEND_API_KEY: 're_test_key',
     SITE_URL: 'https://shop.sokoni.test',
     TICKET_NOTIFICATIONS_SWEEP_GRACE_SECONDS: '0',
+    // Other suites' tickets leave their events unprocessed in the shared database (no webhook
+    // reaches them), oldest first: one sweep must reach this suite's events behind them.
+    TICKET_NOTIFICATIONS_SWEEP_BATCH_SIZE: '1000',
   });
   gateway = await startGateway();
   await setVault('functions_base_url', `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/functions/v1`);
