@@ -7,7 +7,8 @@ import type { Database, Json } from '../_shared/database.types.ts';
 import type { Logger } from '../_shared/log.ts';
 import type { EmailSender } from './resend.ts';
 import { type BackoffPolicy, isPermanentFailure, retryDelaySeconds } from './retry.ts';
-import { renderEmail, type TemplateContext } from './templates.ts';
+import type { TemplateContext } from '../_shared/email.ts';
+import { renderEmail } from './templates.ts';
 
 type Notification = Database['public']['Tables']['notifications']['Row'];
 

@@ -1,5 +1,5 @@
 // The Resend e-mail API (POST {base}/emails), over fetch. Pure of Deno: vitest can use it.
-import type { Email } from './templates.ts';
+import type { Email } from '../_shared/email.ts';
 
 export interface ResendConfig {
   apiBase: string;

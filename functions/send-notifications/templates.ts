@@ -1,19 +1,9 @@
 // The e-mail for each notification kind, as HTML and plain text. Pure: no I/O, no Deno, so
 // vitest checks it directly. Everything from the payload is user data and is escaped in HTML.
 import type { Database, Json } from '../_shared/database.types.ts';
+import { type Email, escapeHtml, type TemplateContext } from '../_shared/email.ts';
 
 export type NotificationKind = Database['public']['Enums']['notification_kind'];
-
-export interface Email {
-  subject: string;
-  html: string;
-  text: string;
-}
-
-export interface TemplateContext {
-  /** The client app's base URL, for links (orders, products, invitation acceptance). */
-  siteUrl: string;
-}
 
 type Payload = Record<string, Json | undefined>;
 
@@ -23,12 +13,6 @@ interface OrderLine {
   quantity: number;
   unit_price: number | string;
   line_total: number | string;
-}
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
 export function formatMoney(amount: unknown, currency: unknown): string {

@@ -6,7 +6,8 @@
 import type { Sql } from '../_shared/database.ts';
 import type { Logger } from '../_shared/log.ts';
 import { dedupeKey, recipientsFor, type TicketEventContext } from './recipients.ts';
-import { renderTicketEmail, type TemplateContext } from './templates.ts';
+import type { TemplateContext } from '../_shared/email.ts';
+import { renderTicketEmail } from './templates.ts';
 
 export interface ProcessConfig extends TemplateContext {
   /** The sweep leaves events younger than this to their own webhook. */

@@ -4,23 +4,7 @@
 // may be internal): recipients.ts never picks a customer for them, and nothing here reads them
 // for the customer.
 import type { MessageKind, Recipient, TicketEventContext } from './recipients.ts';
-
-export interface Email {
-  subject: string;
-  html: string;
-  text: string;
-}
-
-export interface TemplateContext {
-  /** The client app's base URL, for links. */
-  siteUrl: string;
-}
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]);
-}
+import { type Email, escapeHtml, type TemplateContext } from '../_shared/email.ts';
 
 const STATUS_LABELS: Record<string, string> = {
   open: 'open',

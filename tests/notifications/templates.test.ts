@@ -1,7 +1,8 @@
 // The e-mail templates: every kind renders a subject, HTML and text; user data is escaped in
 // HTML; links point at the configured site.
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, formatMoney, orderReference, renderEmail, type NotificationKind } from '../../functions/send-notifications/templates.ts';
+import { escapeHtml } from '../../functions/_shared/email.ts';
+import { formatMoney, orderReference, renderEmail, type NotificationKind } from '../../functions/send-notifications/templates.ts';
 import { isPermanentFailure, retryDelaySeconds } from '../../functions/send-notifications/retry.ts';
 
 const context = { siteUrl: 'https://shop.example/' };

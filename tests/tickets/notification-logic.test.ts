@@ -2,7 +2,8 @@
 // e-mails say (escaped HTML, links by audience, nothing internal for customers).
 import { describe, expect, it } from 'vitest';
 import { dedupeKey, type Person, recipientsFor, type TicketEventContext, type TicketEventKind } from '../../functions/ticket-notifications/recipients.ts';
-import { escapeHtml, formatTime, renderTicketEmail, statusLabel, ticketLink } from '../../functions/ticket-notifications/templates.ts';
+import { escapeHtml } from '../../functions/_shared/email.ts';
+import { formatTime, renderTicketEmail, statusLabel, ticketLink } from '../../functions/ticket-notifications/templates.ts';
 import { requestBody } from '../../functions/ticket-notifications/input.ts';
 import { renderEmail } from '../../functions/send-notifications/templates.ts';
 
