@@ -199,7 +199,10 @@ comment on function private.chat_topic_access(text) is
   'What the current user may do on a chat Realtime topic (write, presence, read or null). Policies on realtime.messages call it as an init plan: `(select private.chat_topic_access((select realtime.topic())))`.';
 
 -- Where an attachment may be uploaded: <conversation_id>/<caller>/<file>, in an open conversation
--- the caller may send to. Runs as the caller, so the conversation must also pass its policies.
+-- the caller may send to, at a path no live message names: the bytes a message showed are
+-- never replaced afterwards (an upsert, or a delete and a new upload under the same name),
+-- whatever the 15-minute edit window says. Runs as the caller, so the conversation and its
+-- messages must also pass their policies (a sender reads the conversation's messages).
 create function private.is_chat_upload_path(object_name text, caller uuid, reply_business_ids uuid[]) returns boolean
 language sql
 stable
@@ -213,6 +216,10 @@ as $$
          and (storage.foldername(object_name))[1] = c.id::text
          and c.status = 'open'
          and (c.customer_id = caller or c.business_id = any (reply_business_ids))
+         and not exists (
+           select 1 from public.chat_messages m
+           where m.conversation_id = c.id and m.attachments @> array[object_name]
+         )
      )
 $$;
 revoke all on function private.is_chat_upload_path(text, uuid, uuid[]) from public;
