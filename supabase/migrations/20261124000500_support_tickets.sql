@@ -621,6 +621,17 @@ begin
   if (select count(*) from public.tickets t where t.customer_id = caller and t.created_at > now() - interval '1 hour') >= 5 then
     raise exception 'You opened 5 tickets in the last hour: try again later.' using errcode = 'PT429';
   end if;
+  -- The per-customer limits mean nothing to someone who makes a new anonymous sign-in for every
+  -- few tickets (each ticket e-mails the business's managers): anonymous sign-ins share a budget
+  -- of 20 tickets per business per hour, counted under a per-business lock. Confirmed customers
+  -- are not counted against it, so such a flood cannot shut them out.
+  if (select u.is_anonymous from auth.users u where u.id = caller) then
+    perform pg_advisory_xact_lock(hashtextextended('open_ticket:anonymous:' || open_ticket.business_id::text, 0));
+    if (select count(*) from public.tickets t join auth.users u on u.id = t.customer_id
+        where t.business_id = open_ticket.business_id and t.created_at > now() - interval '1 hour' and u.is_anonymous) >= 20 then
+      raise exception 'This business received too many tickets from guests in the last hour: sign up, or try again later.' using errcode = 'PT429';
+    end if;
+  end if;
 
   -- The settings row lock serialises reference numbers within the business.
   update public.ticket_settings s set next_number = s.next_number + 1

@@ -127,6 +127,8 @@ create unique index conversations_one_open_idx on public.conversations (business
 -- Inbox pages, newest first, per business and per customer.
 create index conversations_business_activity_idx on public.conversations (business_id, activity_at desc, id desc);
 create index conversations_customer_activity_idx on public.conversations (customer_id, activity_at desc, id desc);
+-- The guests' budget counts a business's conversations of the last hour.
+create index conversations_business_created_idx on public.conversations (business_id, created_at);
 -- The offline e-mail job looks at recently active conversations only.
 create index conversations_last_message_at_idx on public.conversations (last_message_at) where last_message_at is not null;
 create index conversations_product_idx on public.conversations (product_id) where product_id is not null;
@@ -610,6 +612,21 @@ begin
   end if;
   if start_conversation.body is not null then
     perform private.chat_clean_body(start_conversation.body, 0);
+  end if;
+
+  -- A new anonymous sign-in per conversation would get round every per-sender limit (and each
+  -- conversation may e-mail every chat.read member hourly): anonymous sign-ins share a budget of
+  -- 20 new conversations per business per hour, counted under a per-business lock; confirmed
+  -- customers are not counted against it.
+  if (select u.is_anonymous from auth.users u where u.id = caller) and not exists (
+    select 1 from public.conversations c
+    where c.business_id = start_conversation.business_id and c.customer_id = caller and c.status = 'open'
+  ) then
+    perform pg_advisory_xact_lock(hashtextextended('start_conversation:anonymous:' || start_conversation.business_id::text, 0));
+    if (select count(*) from public.conversations c join auth.users u on u.id = c.customer_id
+        where c.business_id = start_conversation.business_id and c.created_at > now() - interval '1 hour' and u.is_anonymous) >= 20 then
+      raise exception 'This business received too many conversations from guests in the last hour: sign up, or try again later.' using errcode = 'PT429';
+    end if;
   end if;
 
   -- The partial unique index makes a concurrent start wait, then find the other's conversation.
