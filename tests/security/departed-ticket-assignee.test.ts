@@ -60,18 +60,18 @@ describe('a departed assignee no longer reads the ticket by e-mail', () => {
   const departures: Array<[string, () => Promise<unknown>, () => Promise<unknown>]> = [
     [
       'removed by an admin',
-      async () => ok(rpc(shop.admin, 'remove_member', { business_id: shop.id, user_id: shop.approver.id })),
-      async () => superuser()`insert into public.business_members (business_id, user_id, role) values (${shop.id}, ${shop.approver.id}, 'approver')`,
+      () => ok(rpc(shop.admin, 'remove_member', { business_id: shop.id, user_id: shop.approver.id })),
+      () => superuser()`insert into public.business_members (business_id, user_id, role) values (${shop.id}, ${shop.approver.id}, 'approver')`,
     ],
     [
       'demoted to viewer (no tickets.manage)',
-      async () => ok(rpc(shop.admin, 'change_member_role', { business_id: shop.id, user_id: shop.approver.id, role: 'viewer' })),
-      async () => superuser()`update public.business_members set role = 'approver' where business_id = ${shop.id} and user_id = ${shop.approver.id}`,
+      () => ok(rpc(shop.admin, 'change_member_role', { business_id: shop.id, user_id: shop.approver.id, role: 'viewer' })),
+      () => superuser()`update public.business_members set role = 'approver' where business_id = ${shop.id} and user_id = ${shop.approver.id}`,
     ],
     [
       'removed directly with the service key',
-      async () => asServiceRole((tx) => tx`delete from public.business_members where business_id = ${shop.id} and user_id = ${shop.approver.id}`),
-      async () => superuser()`insert into public.business_members (business_id, user_id, role) values (${shop.id}, ${shop.approver.id}, 'approver')`,
+      () => asServiceRole((tx) => tx`delete from public.business_members where business_id = ${shop.id} and user_id = ${shop.approver.id}`),
+      () => superuser()`insert into public.business_members (business_id, user_id, role) values (${shop.id}, ${shop.approver.id}, 'approver')`,
     ],
   ];
 
