@@ -135,4 +135,12 @@ describe('a departed assignee no longer reads the ticket by e-mail', () => {
     await superuser()`delete from auth.users where id = ${other.approver.id}`;
     expect((await ticketRow(ticket.id)).assignee_id).toBeNull();
   });
+
+  it('deleting a business whose tickets are assigned goes through (the unassign trigger meets the cascade)', async () => {
+    const doomed = await createBusiness('departed-business');
+    const ticket = await openTicket(await createCustomer('departed-business-customer'), doomed.id, { subject: 'Gone' });
+    await ok(rpc(doomed.admin, 'assign_ticket', { ticket_id: ticket.id, assignee_id: doomed.approver.id }));
+    await superuser()`delete from public.businesses where id = ${doomed.id}`;
+    expect(await ticketRow(ticket.id)).toBeUndefined();
+  });
 });
