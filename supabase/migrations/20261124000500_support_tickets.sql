@@ -271,6 +271,20 @@ as $$
 $$;
 revoke all on function private.ticket_role(public.tickets) from public;
 
+-- Whether a user is now a member of the business holding tickets.manage (false for null).
+create function private.holds_ticket_manage(business_id uuid, user_id uuid) returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select exists (
+    select 1 from public.business_members m
+    join public.role_permissions rp on rp.role = m.role and rp.permission = 'tickets.manage'
+    where m.business_id = holds_ticket_manage.business_id and m.user_id = holds_ticket_manage.user_id
+  )
+$$;
+revoke all on function private.holds_ticket_manage(uuid, uuid) from public;
+
 -- Locks the ticket and returns it with the caller's role in it; a ticket the caller cannot
 -- see is "not found", whether it exists or not.
 create function private.lock_ticket(ticket_id uuid, out ticket public.tickets, out caller_role text)
@@ -442,6 +456,39 @@ revoke all on function private.ticket_events_webhook() from public;
 create trigger ticket_notifications_webhook after insert on public.ticket_events
   for each row execute function private.ticket_events_webhook();
 
+-- A member who is removed, or demoted to a role without tickets.manage, stops being the
+-- assignee of the business's unclosed tickets (history row, actor null), whatever removed them
+-- (the RPCs, leaving, the service key): an assignment must not keep a former member on the
+-- ticket's e-mails, nor show staff a ticket as taken care of by nobody who can act on it.
+-- SECURITY DEFINER: whoever changes the membership (the member leaving, an admin) may not write tickets or history.
+create function private.unassign_departed_ticket_staff() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  ticket public.tickets;
+begin
+  if private.holds_ticket_manage(old.business_id, old.user_id) then
+    return null;
+  end if;
+  for ticket in
+    update public.tickets t set assignee_id = null
+    where t.business_id = old.business_id and t.assignee_id = old.user_id and t.status <> 'closed'
+    returning *
+  loop
+    insert into public.ticket_history (ticket_id, business_id, field, old_value, new_value, actor_id, note)
+    values (ticket.id, ticket.business_id, 'assignee', old.user_id::text, null, null,
+            'Unassigned: the assignee no longer holds tickets.manage in this business');
+  end loop;
+  return null;
+end;
+$$;
+revoke all on function private.unassign_departed_ticket_staff() from public;
+
+create trigger unassign_departed_ticket_staff after delete or update of role on public.business_members
+  for each row execute function private.unassign_departed_ticket_staff();
+
 -- ============================================================================
 -- Policies
 -- ============================================================================
@@ -573,6 +620,17 @@ begin
   end if;
   if (select count(*) from public.tickets t where t.customer_id = caller and t.created_at > now() - interval '1 hour') >= 5 then
     raise exception 'You opened 5 tickets in the last hour: try again later.' using errcode = 'PT429';
+  end if;
+  -- The per-customer limits mean nothing to someone who makes a new anonymous sign-in for every
+  -- few tickets (each ticket e-mails the business's managers): anonymous sign-ins share a budget
+  -- of 20 tickets per business per hour, counted under a per-business lock. Confirmed customers
+  -- are not counted against it, so such a flood cannot shut them out.
+  if (select u.is_anonymous from auth.users u where u.id = caller) then
+    perform pg_advisory_xact_lock(hashtextextended('open_ticket:anonymous:' || open_ticket.business_id::text, 0));
+    if (select count(*) from public.tickets t join auth.users u on u.id = t.customer_id
+        where t.business_id = open_ticket.business_id and t.created_at > now() - interval '1 hour' and u.is_anonymous) >= 20 then
+      raise exception 'This business received too many tickets from guests in the last hour: sign up, or try again later.' using errcode = 'PT429';
+    end if;
   end if;
 
   -- The settings row lock serialises reference numbers within the business.
@@ -759,11 +817,7 @@ begin
   ticket := locked.ticket;
   previous := ticket;
   perform private.require_ticket_not_closed(ticket);
-  if assignee_id is not null and not exists (
-    select 1 from public.business_members m
-    join public.role_permissions rp on rp.role = m.role and rp.permission = 'tickets.manage'
-    where m.business_id = ticket.business_id and m.user_id = assign_ticket.assignee_id
-  ) then
+  if assignee_id is not null and not private.holds_ticket_manage(ticket.business_id, assignee_id) then
     raise exception 'The assignee must be a member of this business holding tickets.manage.' using errcode = 'PT422';
   end if;
   if ticket.assignee_id is not distinct from assignee_id then
@@ -962,9 +1016,12 @@ as $$
     'actor_name', case when e.actor_id is not null then private.user_display_name(e.actor_id) end,
     'customer', jsonb_build_object('id', t.customer_id, 'email', private.user_email(t.customer_id),
                                    'name', private.user_display_name(t.customer_id)),
-    'assignee', case when t.assignee_id is not null then jsonb_build_object(
+    -- Only people who still hold tickets.manage here: an assignee removed or demoted since (the
+    -- unassign trigger races the event's processing) must not go on receiving the ticket's
+    -- comments and internal notes; without one, the managers hear instead.
+    'assignee', case when private.holds_ticket_manage(t.business_id, t.assignee_id) then jsonb_build_object(
       'id', t.assignee_id, 'email', private.user_email(t.assignee_id), 'name', private.user_display_name(t.assignee_id)) end,
-    'new_assignee', case when h.field = 'assignee' and h.new_value is not null then jsonb_build_object(
+    'new_assignee', case when h.field = 'assignee' and private.holds_ticket_manage(t.business_id, h.new_value::uuid) then jsonb_build_object(
       'id', h.new_value::uuid, 'email', private.user_email(h.new_value::uuid), 'name', private.user_display_name(h.new_value::uuid)) end,
     'managers', coalesce((
       select jsonb_agg(jsonb_build_object('id', m.user_id, 'email', private.user_email(m.user_id),

@@ -13,7 +13,8 @@
 -- the private topic `conversation:<id>` after the change (realtime.send, so a rolled-back
 -- change is never delivered), and "conversation updated" to `business:<id>:inbox` and
 -- `user:<customer_id>`. Policies on realtime.messages decide who may join: participants
--- receive; participants track presence; those who may send also broadcast (typing).
+-- receive and track presence on `conversation:<id>`, where no client broadcasts; those who may
+-- send broadcast typing on `conversation:<id>:typing`.
 --
 -- Offline e-mail: a cron job queues, through the notifications outbox, one e-mail per
 -- participant and conversation at most every hour when a message from the other side has been
@@ -126,6 +127,8 @@ create unique index conversations_one_open_idx on public.conversations (business
 -- Inbox pages, newest first, per business and per customer.
 create index conversations_business_activity_idx on public.conversations (business_id, activity_at desc, id desc);
 create index conversations_customer_activity_idx on public.conversations (customer_id, activity_at desc, id desc);
+-- The guests' budget counts a business's conversations of the last hour.
+create index conversations_business_created_idx on public.conversations (business_id, created_at);
 -- The offline e-mail job looks at recently active conversations only.
 create index conversations_last_message_at_idx on public.conversations (last_message_at) where last_message_at is not null;
 create index conversations_product_idx on public.conversations (product_id) where product_id is not null;
@@ -157,9 +160,14 @@ as $$
 $$;
 revoke all on function private.chat_role(uuid, uuid) from public;
 
--- What the caller may do on a Realtime topic: 'write' (receive, presence, typing), 'presence'
--- (receive, presence), 'read' (receive) or null. Conversation topics follow chat_role; the
--- inbox topic is for chat.read members; the user topic for that user alone.
+-- What the caller may do on a Realtime topic: 'presence' (receive, track presence), 'typing'
+-- (receive, broadcast), 'read' (receive) or null. `conversation:<id>` carries the database's
+-- message and read events and presence: no client may broadcast there, since Realtime's write
+-- probe cannot see an event's name and a participant could otherwise broadcast a forged
+-- `message_created`. Typing goes to `conversation:<id>:typing`, where the customer and chat.reply
+-- members broadcast. The inbox topic is for chat.read members, the user topic for that user
+-- alone. Ids must be spelled as the database spells them (lower-case, hyphenated), so that no
+-- second spelling of a topic exists.
 -- SECURITY DEFINER: Realtime's probes run as the user, and conversations are read here without
 -- their policies (which would run per probe row).
 create function private.chat_topic_access(topic text) returns text
@@ -176,19 +184,25 @@ begin
   if caller is null or topic is null then
     return null;
   end if;
-  if topic like 'conversation:%' then
-    target := private.uuid_or_null(substr(topic, 14));
-    select case private.chat_role(c.business_id, c.customer_id)
-             when 'customer' then 'write' when 'reply' then 'write' when 'read' then 'presence'
-           end
-      into part
+  if topic ~ '^conversation:[^:]+(:typing)?$' then
+    target := private.uuid_or_null(split_part(topic, ':', 2));
+    if target::text is distinct from split_part(topic, ':', 2) then
+      return null;
+    end if;
+    select private.chat_role(c.business_id, c.customer_id) into part
     from public.conversations c where c.id = target;
-    return part;
+    if part is null then
+      return null;
+    elsif split_part(topic, ':', 3) = '' then
+      return 'presence';
+    end if;
+    return case when part in ('customer', 'reply') then 'typing' else 'read' end;
   elsif topic ~ '^business:[^:]+:inbox$' then
     target := private.uuid_or_null(split_part(topic, ':', 2));
-    return case when target = any (private.business_ids_with_permission('chat.read')) then 'read' end;
-  elsif topic like 'user:%' then
-    return case when private.uuid_or_null(substr(topic, 6)) = caller then 'read' end;
+    return case when target = any (private.business_ids_with_permission('chat.read'))
+                 and target::text = split_part(topic, ':', 2) then 'read' end;
+  elsif topic ~ '^user:[^:]+$' then
+    return case when private.uuid_or_null(substr(topic, 6)) = caller and substr(topic, 6) = caller::text then 'read' end;
   end if;
   return null;
 end;
@@ -196,10 +210,13 @@ $$;
 revoke all on function private.chat_topic_access(text) from public;
 grant execute on function private.chat_topic_access(text) to authenticated;
 comment on function private.chat_topic_access(text) is
-  'What the current user may do on a chat Realtime topic (write, presence, read or null). Policies on realtime.messages call it as an init plan: `(select private.chat_topic_access((select realtime.topic())))`.';
+  'What the current user may do on a chat Realtime topic (presence, typing, read or null). Policies on realtime.messages call it as an init plan: `(select private.chat_topic_access((select realtime.topic())))`.';
 
 -- Where an attachment may be uploaded: <conversation_id>/<caller>/<file>, in an open conversation
--- the caller may send to. Runs as the caller, so the conversation must also pass its policies.
+-- the caller may send to, at a path no live message names: the bytes a message showed are
+-- never replaced afterwards (an upsert, or a delete and a new upload under the same name),
+-- whatever the 15-minute edit window says. Runs as the caller, so the conversation and its
+-- messages must also pass their policies (a sender reads the conversation's messages).
 create function private.is_chat_upload_path(object_name text, caller uuid, reply_business_ids uuid[]) returns boolean
 language sql
 stable
@@ -213,6 +230,10 @@ as $$
          and (storage.foldername(object_name))[1] = c.id::text
          and c.status = 'open'
          and (c.customer_id = caller or c.business_id = any (reply_business_ids))
+         and not exists (
+           select 1 from public.chat_messages m
+           where m.conversation_id = c.id and m.attachments @> array[object_name]
+         )
      )
 $$;
 revoke all on function private.is_chat_upload_path(text, uuid, uuid[]) from public;
@@ -542,13 +563,10 @@ create policy "Chat participants can receive their conversation, inbox and user 
 create policy "Conversation participants can share presence, and those who may send can broadcast typing" on realtime.messages
   for insert to authenticated
   with check (
-    (select realtime.topic()) like 'conversation:%'
-    and (
-      (realtime.messages.extension = 'presence'
-        and (select private.chat_topic_access((select realtime.topic()))) in ('write', 'presence'))
-      or (realtime.messages.extension = 'broadcast'
-        and (select private.chat_topic_access((select realtime.topic()))) = 'write')
-    )
+    (realtime.messages.extension = 'presence'
+      and (select private.chat_topic_access((select realtime.topic()))) = 'presence')
+    or (realtime.messages.extension = 'broadcast'
+      and (select private.chat_topic_access((select realtime.topic()))) = 'typing')
   );
 
 -- ============================================================================
@@ -594,6 +612,21 @@ begin
   end if;
   if start_conversation.body is not null then
     perform private.chat_clean_body(start_conversation.body, 0);
+  end if;
+
+  -- A new anonymous sign-in per conversation would get round every per-sender limit (and each
+  -- conversation may e-mail every chat.read member hourly): anonymous sign-ins share a budget of
+  -- 20 new conversations per business per hour, counted under a per-business lock; confirmed
+  -- customers are not counted against it.
+  if (select u.is_anonymous from auth.users u where u.id = caller) and not exists (
+    select 1 from public.conversations c
+    where c.business_id = start_conversation.business_id and c.customer_id = caller and c.status = 'open'
+  ) then
+    perform pg_advisory_xact_lock(hashtextextended('start_conversation:anonymous:' || start_conversation.business_id::text, 0));
+    if (select count(*) from public.conversations c join auth.users u on u.id = c.customer_id
+        where c.business_id = start_conversation.business_id and c.created_at > now() - interval '1 hour' and u.is_anonymous) >= 20 then
+      raise exception 'This business received too many conversations from guests in the last hour: sign up, or try again later.' using errcode = 'PT429';
+    end if;
   end if;
 
   -- The partial unique index makes a concurrent start wait, then find the other's conversation.

@@ -1,7 +1,7 @@
 // Chat end to end through the local Realtime server with the real supabase-js client: database
 // broadcasts of messages, edits, deletes and read receipts on `conversation:<id>`; inbox events
-// on `business:<id>:inbox` and `user:<id>`; typing and presence between the participants; and
-// everybody else refused, by the policies on realtime.messages.
+// on `business:<id>:inbox` and `user:<id>`; presence between the participants, typing on
+// `conversation:<id>:typing`; and everybody else refused, by the policies on realtime.messages.
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBusiness, createCustomer } from '../support/fixtures.ts';
@@ -115,8 +115,8 @@ describe('inbox and user topics', () => {
 describe('typing and presence', () => {
   it('a typing broadcast reaches the other side', async () => {
     const { customer, id } = await newConversation('live-typing');
-    const typist = await join(customer, `conversation:${id}`, { ack: true });
-    const member = await join(w.business.editor, `conversation:${id}`);
+    const typist = await join(customer, `conversation:${id}:typing`, { ack: true });
+    const member = await join(w.business.editor, `conversation:${id}:typing`);
     expect(await typist.channel.send({ type: 'broadcast', event: 'typing', payload: { user_id: customer.id } })).toBe('ok');
     const typing = await waitFor(() => member.heard.find((m) => m.event === 'typing'), 'the typing event');
     expect(typing.payload).toEqual({ user_id: customer.id });
@@ -124,12 +124,13 @@ describe('typing and presence', () => {
 
   it('a member without chat.reply receives but cannot broadcast typing', async () => {
     const { customer, id } = await newConversation('live-viewer');
-    const viewer = await join(w.business.viewer, `conversation:${id}`, { ack: true });
-    const other = await join(customer, `conversation:${id}`);
+    const viewer = await join(w.business.viewer, `conversation:${id}:typing`, { ack: true });
+    const other = await join(customer, `conversation:${id}:typing`, { ack: true });
     expect(viewer.status).toEqual({ status: 'SUBSCRIBED' });
     expect(await viewer.channel.send({ type: 'broadcast', event: 'typing', payload: {} }, { timeout: 500 })).toBe('timed out');
-    await send(w.business.editor, id, 'marker');
-    await waitFor(() => viewer.heard.some((m) => m.event === 'message_created'), 'the marker');
+    // The customer's typing reaches the viewer, so the viewer's would have reached the customer.
+    expect(await other.channel.send({ type: 'broadcast', event: 'typing', payload: { user_id: customer.id } })).toBe('ok');
+    await waitFor(() => viewer.heard.some((m) => m.event === 'typing'), "the customer's typing");
     expect(other.heard.filter((m) => m.event === 'typing')).toEqual([]);
   });
 
