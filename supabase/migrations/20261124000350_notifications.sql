@@ -258,35 +258,6 @@ revoke all on function private.queue_invitation_created() from public;
 create trigger queue_invitation_created after insert on public.invitations
   for each row execute function private.queue_invitation_created();
 
--- Calls an edge function after commit (net.http_post is sent by its worker only once the
--- transaction commits), with the functions URL and the service key from Vault, so that no URL
--- or key is written in a migration. Skips with a warning when Vault has neither.
--- SECURITY DEFINER: reads Vault, which only postgres reads.
-create function private.call_function(path text, body jsonb, timeout_milliseconds int) returns bigint
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  base_url text;
-  service_key text;
-begin
-  select s.decrypted_secret into base_url from vault.decrypted_secrets s where s.name = 'functions_base_url';
-  select s.decrypted_secret into service_key from vault.decrypted_secrets s where s.name = 'service_role_key';
-  if base_url is null or service_key is null then
-    raise warning 'Vault secrets functions_base_url and service_role_key are not set: % was not called', path;
-    return null;
-  end if;
-  return net.http_post(
-    url := rtrim(base_url, '/') || '/' || path,
-    body := body,
-    headers := jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || service_key),
-    timeout_milliseconds := timeout_milliseconds
-  );
-end;
-$$;
-revoke all on function private.call_function(text, jsonb, int) from public;
-
 -- The database webhook: asks send-notifications to deliver what a statement queued (the
 -- periodic sweep delivers instead when Vault is not set up).
 create function private.request_notification_delivery(ids uuid[]) returns bigint
@@ -398,14 +369,8 @@ revoke all on function private.mark_notification_failed(uuid, text, numeric, int
 comment on function private.mark_notification_failed(uuid, text, numeric, int) is
   'Records a failed attempt: retried after retry_in_seconds, or dead with its last error once attempts reach max_attempts.';
 
--- The periodic sweep, where pg_cron exists (hosted projects; the local stack runs its stand-in).
-do $$
-begin
-  if exists (select 1 from pg_namespace where nspname = 'cron') then
-    perform cron.schedule('send-notifications-sweep', '* * * * *', 'select private.request_notification_delivery(null)');
-  end if;
-end
-$$;
+-- The periodic sweep.
+select private.schedule_job('send-notifications-sweep', '* * * * *', 'select private.request_notification_delivery(null)');
 
 -- ============================================================================
 -- Grants
@@ -459,23 +424,19 @@ begin
     raise exception 'Retentions must be positive intervals (got % for sent, % for dead).', sent_retention, dead_retention
       using errcode = '22023';
   end if;
-  if not exists (select 1 from pg_catalog.pg_namespace where nspname = 'cron') then
+  -- Scheduling an existing job name replaces its command. Asked for explicitly, a schedule that
+  -- cannot be made is an error, not the migrations' silent skip.
+  if private.schedule_job('purge-notifications', '25 3 * * *',
+       format('select private.purge_notifications(%L::interval, %L::interval)', sent_retention, dead_retention)) is null then
     raise exception 'pg_cron is not installed: enable it (Database → Extensions) first.' using errcode = '55000';
   end if;
-  -- Scheduling an existing job name replaces its command.
-  perform cron.schedule('purge-notifications', '25 3 * * *',
-    format('select private.purge_notifications(%L::interval, %L::interval)', sent_retention, dead_retention));
 end;
 $$;
 revoke all on function private.schedule_notification_purge(interval, interval) from public;
 comment on function private.schedule_notification_purge(interval, interval) is
   'Sets the retention of the daily purge (03:25 UTC): select private.schedule_notification_purge(''14 days'', ''60 days''). Defaults: sent 30 days, dead 90 days.';
 
--- Daily, where pg_cron exists, with the default retentions.
-do $$
-begin
-  if exists (select 1 from pg_namespace where nspname = 'cron') then
-    perform private.schedule_notification_purge();
-  end if;
-end
-$$;
+-- Daily, where pg_cron exists, with schedule_notification_purge's default retentions (which
+-- itself refuses to run without pg_cron).
+select private.schedule_job('purge-notifications', '25 3 * * *',
+  'select private.purge_notifications(''30 days''::interval, ''90 days''::interval)');

@@ -278,9 +278,7 @@ language plpgsql
 set search_path = ''
 as $$
 begin
-  if (select auth.uid()) is null then
-    raise exception 'Sign in first.' using errcode = '42501';
-  end if;
+  perform private.require_user();
   if ticket_id is null then
     raise exception 'ticket_id is required.' using errcode = '22023';
   end if;
@@ -534,13 +532,10 @@ security definer
 set search_path = ''
 as $$
 declare
-  caller uuid := (select auth.uid());
+  caller uuid := private.require_user();
   settings public.ticket_settings;
   ticket public.tickets;
 begin
-  if caller is null then
-    raise exception 'Sign in first.' using errcode = '42501';
-  end if;
   if business_id is null or category is null or priority is null then
     raise exception 'business_id, category and priority are required.' using errcode = '22023';
   end if;
@@ -994,16 +989,10 @@ as $$
 $$;
 revoke all on function private.request_ticket_notification_sweep() from public;
 
--- Where pg_cron exists (hosted projects; the local stack runs its stand-in).
-do $$
-begin
-  if exists (select 1 from pg_namespace where nspname = 'cron') then
-    perform cron.schedule('ticket-notifications-sweep', '* * * * *', 'select private.request_ticket_notification_sweep()');
-    perform cron.schedule('ticket-sla-warnings', '*/5 * * * *', 'select private.queue_ticket_sla_warnings()');
-    perform cron.schedule('close-idle-resolved-tickets', '41 * * * *', 'select private.close_idle_resolved_tickets()');
-  end if;
-end
-$$;
+-- Where pg_cron exists (see private.schedule_job).
+select private.schedule_job('ticket-notifications-sweep', '* * * * *', 'select private.request_ticket_notification_sweep()');
+select private.schedule_job('ticket-sla-warnings', '*/5 * * * *', 'select private.queue_ticket_sla_warnings()');
+select private.schedule_job('close-idle-resolved-tickets', '41 * * * *', 'select private.close_idle_resolved_tickets()');
 
 -- ============================================================================
 -- Grants
