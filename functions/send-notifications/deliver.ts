@@ -9,7 +9,7 @@ import type { EmailSender } from './resend.ts';
 import { type BackoffPolicy, isPermanentFailure, retryDelaySeconds } from './retry.ts';
 import { renderEmail, type TemplateContext } from './templates.ts';
 
-type Notification = Database['public']['Tables']['notifications']['Row'];
+type Notification = Database['private']['Tables']['notifications']['Row'];
 
 export interface DeliveryConfig extends TemplateContext {
   batchSize: number;

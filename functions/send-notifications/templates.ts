@@ -2,7 +2,7 @@
 // vitest checks it directly. Everything from the payload is user data and is escaped in HTML.
 import type { Database, Json } from '../_shared/database.types.ts';
 
-export type NotificationKind = Database['public']['Enums']['notification_kind'];
+export type NotificationKind = Database['private']['Enums']['notification_kind'];
 
 export interface Email {
   subject: string;
