@@ -3,6 +3,649 @@
 export type Json = string | number | boolean | null | { [key: string]: Json | undefined } | Json[];
 
 export type Database = {
+  'private': {
+    Tables: {
+      'chat_email_log': {
+        Row: {
+          'conversation_id': string;
+          'created_at': string;
+          'last_sent_at': string;
+          'updated_at': string;
+          'user_id': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'conversation_id': string;
+          'created_at'?: string;
+          'last_sent_at': string;
+          'updated_at'?: string;
+          'user_id': string;
+        };
+        Update: {
+          'conversation_id'?: string;
+          'created_at'?: string;
+          'last_sent_at'?: string;
+          'updated_at'?: string;
+          'user_id'?: string;
+        };
+        Relationships: [];
+      };
+      'chatbot_usage': {
+        Row: {
+          'created_at': string;
+          'updated_at': string;
+          'used': number;
+          'user_id': string;
+          'window_kind': string;
+          'window_start': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'created_at'?: string;
+          'updated_at'?: string;
+          'used': number;
+          'user_id': string;
+          'window_kind': string;
+          'window_start': string;
+        };
+        Update: {
+          'created_at'?: string;
+          'updated_at'?: string;
+          'used'?: number;
+          'user_id'?: string;
+          'window_kind'?: string;
+          'window_start'?: string;
+        };
+        Relationships: [];
+      };
+      'invitation_usage': {
+        Row: {
+          'business_id': string;
+          'created_at': string;
+          'day': string;
+          'sent': number;
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'business_id': string;
+          'created_at'?: string;
+          'day': string;
+          'sent': number;
+          'updated_at'?: string;
+        };
+        Update: {
+          'business_id'?: string;
+          'created_at'?: string;
+          'day'?: string;
+          'sent'?: number;
+          'updated_at'?: string;
+        };
+        Relationships: [];
+      };
+      'notifications': {
+        Row: {
+          'attempts': number;
+          'created_at': string;
+          'dedupe_key': string;
+          'id': string;
+          'kind': Database['private']['Enums']['notification_kind'];
+          'last_error': string | null;
+          'locked_until': string | null;
+          'next_attempt_at': string;
+          'payload': NonNullable<Json>;
+          'provider_message_id': string | null;
+          'recipient': string;
+          'sent_at': string | null;
+          'status': Database['private']['Enums']['notification_status'];
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'attempts'?: number;
+          'created_at'?: string;
+          'dedupe_key': string;
+          'id'?: string;
+          'kind': Database['private']['Enums']['notification_kind'];
+          'last_error'?: string | null;
+          'locked_until'?: string | null;
+          'next_attempt_at'?: string;
+          'payload'?: NonNullable<Json>;
+          'provider_message_id'?: string | null;
+          'recipient': string;
+          'sent_at'?: string | null;
+          'status'?: Database['private']['Enums']['notification_status'];
+          'updated_at'?: string;
+        };
+        Update: {
+          'attempts'?: number;
+          'created_at'?: string;
+          'dedupe_key'?: string;
+          'id'?: string;
+          'kind'?: Database['private']['Enums']['notification_kind'];
+          'last_error'?: string | null;
+          'locked_until'?: string | null;
+          'next_attempt_at'?: string;
+          'payload'?: NonNullable<Json>;
+          'provider_message_id'?: string | null;
+          'recipient'?: string;
+          'sent_at'?: string | null;
+          'status'?: Database['private']['Enums']['notification_status'];
+          'updated_at'?: string;
+        };
+        Relationships: [];
+      };
+      'retired_image_paths': {
+        Row: {
+          'created_at': string;
+          'storage_path': string;
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'created_at'?: string;
+          'storage_path': string;
+          'updated_at'?: string;
+        };
+        Update: {
+          'created_at'?: string;
+          'storage_path'?: string;
+          'updated_at'?: string;
+        };
+        Relationships: [];
+      };
+      'ticket_events': {
+        Row: {
+          'actor_id': string | null;
+          'comment_id': string | null;
+          'created_at': string;
+          'dedupe_key': string | null;
+          'history_id': string | null;
+          'id': number;
+          'kind': Database['private']['Enums']['ticket_event_kind'];
+          'processed_at': string | null;
+          'recipients': number | null;
+          'ticket_id': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'actor_id'?: string | null;
+          'comment_id'?: string | null;
+          'created_at'?: string;
+          'dedupe_key'?: string | null;
+          'history_id'?: string | null;
+          'id'?: never;
+          'kind': Database['private']['Enums']['ticket_event_kind'];
+          'processed_at'?: string | null;
+          'recipients'?: number | null;
+          'ticket_id': string;
+        };
+        Update: {
+          'actor_id'?: string | null;
+          'comment_id'?: string | null;
+          'created_at'?: string;
+          'dedupe_key'?: string | null;
+          'history_id'?: string | null;
+          'id'?: never;
+          'kind'?: Database['private']['Enums']['ticket_event_kind'];
+          'processed_at'?: string | null;
+          'recipients'?: number | null;
+          'ticket_id'?: string;
+        };
+        Relationships: [];
+      };
+    };
+    Views: {
+      [_ in never]: never;
+    };
+    Functions: {
+      'apply_stripe_event': {
+        Args: { 'event_id': string; 'event_type': string; 'payload': Json };
+        Returns: string;
+      };
+      'assistant_knowledge': {
+        Args: { 'business': string; 'max_rows': number; 'query': unknown };
+        Returns: {
+          'body': string;
+          'id': string;
+          'language': string;
+          'title': string;
+        }[];
+      };
+      'assistant_products': {
+        Args: { 'business': string; 'max_rows': number; 'query': unknown };
+        Returns: {
+          'business_id': string;
+          'currency': string;
+          'description': string;
+          'id': string;
+          'name': string;
+          'price': number;
+          'stock_quantity': number;
+          'unit': string;
+        }[];
+      };
+      'business_ids_with_permission': {
+        Args: { 'required': Database['public']['Enums']['app_permission'] };
+        Returns: (string)[];
+      };
+      'business_order_recipients': { Args: { 'business_id': string }; Returns: string[] };
+      'call_function': {
+        Args: { 'body': Json; 'path': string; 'timeout_milliseconds': number };
+        Returns: number;
+      };
+      'cancel_checkout': {
+        Args: {
+          'note': string;
+          'payment_outcome'?: Database['public']['Enums']['payment_status'];
+          'target': string;
+        };
+        Returns: undefined;
+      };
+      'change_order_status': {
+        Args: {
+          'actor': string;
+          'new_status': Database['public']['Enums']['order_status'];
+          'note': string;
+          'target': string;
+        };
+        Returns: Database['public']['Enums']['order_status'];
+      };
+      'chat_clean_body': { Args: { 'attachment_count': number; 'body': string }; Returns: string };
+      'chat_message_payload': {
+        Args: {
+          'message': Omit<
+            Database['public']['Tables']['chat_messages']['Row'],
+            Database['public']['Tables']['chat_messages']['ComputedFields']
+          >;
+        };
+        Returns: Json;
+      };
+      'chat_role': { Args: { 'business_id': string; 'customer_id': string }; Returns: string };
+      'chat_topic_access': { Args: { 'topic': string }; Returns: string };
+      'checkout_result': { Args: { 'target': string }; Returns: Json };
+      'claim_notifications': {
+        Args: { 'batch_size': number; 'lease_seconds': number; 'only_ids'?: (string)[] };
+        Returns: {
+          'attempts': number;
+          'created_at': string;
+          'dedupe_key': string;
+          'id': string;
+          'kind': Database['private']['Enums']['notification_kind'];
+          'last_error': string | null;
+          'locked_until': string | null;
+          'next_attempt_at': string;
+          'payload': NonNullable<Json>;
+          'provider_message_id': string | null;
+          'recipient': string;
+          'sent_at': string | null;
+          'status': Database['private']['Enums']['notification_status'];
+          'updated_at': string;
+        }[];
+        SetofOptions: {
+          from: '*';
+          to: 'notifications';
+          isOneToOne: false;
+          isSetofReturn: true;
+        };
+      };
+      'close_idle_resolved_tickets': { Args: { 'idle'?: string }; Returns: number };
+      'decode_search_cursor': {
+        Args: { 'cursor': string; 'expected_sort': string };
+        Returns: Json;
+      };
+      'encode_search_cursor': {
+        Args: { 'id': string; 'sort': string; 'sort_key': unknown; 'tier': number };
+        Returns: string;
+      };
+      'expire_unpaid_orders': { Args: { 'max_age'?: string }; Returns: number };
+      'first_response_minutes': {
+        Args: {
+          'priority': Database['public']['Enums']['ticket_priority'];
+          'settings': Omit<
+            Database['public']['Tables']['ticket_settings']['Row'],
+            Database['public']['Tables']['ticket_settings']['ComputedFields']
+          >;
+        };
+        Returns: number;
+      };
+      'image_path_in_use': { Args: { 'object_name': string }; Returns: boolean };
+      'is_chat_upload_path': {
+        Args: { 'caller': string; 'object_name': string; 'reply_business_ids': (string)[] };
+        Returns: boolean;
+      };
+      'is_internal_ticket_attachment': { Args: { 'object_name': string }; Returns: boolean };
+      'is_product_image_path': {
+        Args: { 'business_ids': (string)[]; 'object_name': string };
+        Returns: boolean;
+      };
+      'lock_business': {
+        Args: { 'caller': string; 'target': string };
+        Returns: Database['public']['Enums']['business_role'];
+      };
+      'lock_product': {
+        Args: { 'required': Database['public']['Enums']['app_permission']; 'target': string };
+        Returns: Database['public']['Tables']['products']['Row'];
+        SetofOptions: {
+          from: '*';
+          to: 'products';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      'lock_ticket': { Args: { 'ticket_id': string }; Returns: Record<string, unknown> };
+      'mark_notification_failed': {
+        Args: {
+          'error': string;
+          'max_attempts': number;
+          'notification_id': string;
+          'retry_in_seconds': number;
+        };
+        Returns: Database['private']['Enums']['notification_status'];
+      };
+      'mark_notification_sent': {
+        Args: { 'notification_id': string; 'provider_message_id': string };
+        Returns: boolean;
+      };
+      'may_still_invite': {
+        Args: {
+          'invitation': Omit<
+            Database['public']['Tables']['invitations']['Row'],
+            Database['public']['Tables']['invitations']['ComputedFields']
+          >;
+        };
+        Returns: boolean;
+      };
+      'member_business_ids': { Args: Record<PropertyKey, never>; Returns: (string)[] };
+      'minor_units': { Args: { 'amount': number; 'currency': string }; Returns: number };
+      'move_ticket': {
+        Args: {
+          'actor': string;
+          'note': string;
+          'ticket': Omit<
+            Database['public']['Tables']['tickets']['Row'],
+            Database['public']['Tables']['tickets']['ComputedFields']
+          >;
+          'to_status': Database['public']['Enums']['ticket_status'];
+        };
+        Returns: Database['public']['Tables']['tickets']['Row'];
+        SetofOptions: {
+          from: '*';
+          to: 'tickets';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      'order_summary': { Args: { 'order_id': string }; Returns: Json };
+      'order_transition_allowed': {
+        Args: {
+          'from_status': Database['public']['Enums']['order_status'];
+          'to_status': Database['public']['Enums']['order_status'];
+        };
+        Returns: boolean;
+      };
+      'own_recent_message': {
+        Args: { 'message_id': string };
+        Returns: Database['public']['Tables']['chat_messages']['Row'];
+        SetofOptions: {
+          from: '*';
+          to: 'chat_messages';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      'permissions_of': {
+        Args: { 'member_role': Database['public']['Enums']['business_role'] };
+        Returns: (Database['public']['Enums']['app_permission'])[];
+      };
+      'place_checkout': {
+        Args: {
+          'buyer': string;
+          'idempotency_key': string;
+          'notes': string;
+          'payment_method': string;
+          'shipping_address': Json;
+        };
+        Returns: Json;
+      };
+      'post_chat_message': {
+        Args: {
+          'attachments': (string)[];
+          'body': string;
+          'client_id': string;
+          'conversation_id': string;
+          'sender': string;
+        };
+        Returns: Database['public']['Tables']['chat_messages']['Row'];
+        SetofOptions: {
+          from: '*';
+          to: 'chat_messages';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      'product_search_vector': {
+        Args: { 'category_name': string; 'description': string; 'name': string };
+        Returns: unknown;
+      };
+      'purge_notifications': {
+        Args: { 'dead_retention': string; 'sent_retention': string };
+        Returns: number;
+      };
+      'question_tsquery': { Args: { 'terms': (string)[] }; Returns: unknown };
+      'queue_chat_unread_emails': { Args: { 'at'?: string }; Returns: number };
+      'queue_notification': {
+        Args: {
+          'dedupe_key': string;
+          'kind': Database['private']['Enums']['notification_kind'];
+          'payload': Json;
+          'recipient': string;
+        };
+        Returns: undefined;
+      };
+      'queue_ticket_sla_warnings': { Args: Record<PropertyKey, never>; Returns: number };
+      'record_payment_session': {
+        Args: { 'session_ref': string; 'session_url': string; 'target': string };
+        Returns: Json;
+      };
+      'refuse_cancelling_open_card_payment': {
+        Args: {
+          'new_status': Database['public']['Enums']['order_status'];
+          'target': Omit<
+            Database['public']['Tables']['orders']['Row'],
+            Database['public']['Tables']['orders']['ComputedFields']
+          >;
+        };
+        Returns: undefined;
+      };
+      'request_export_cleanup': { Args: Record<PropertyKey, never>; Returns: number };
+      'request_notification_delivery': { Args: { 'ids': (string)[] }; Returns: number };
+      'request_ticket_notification_sweep': { Args: Record<PropertyKey, never>; Returns: number };
+      'require_another_admin': {
+        Args: { 'leaving_user': string; 'target': string };
+        Returns: undefined;
+      };
+      'require_member_account': { Args: Record<PropertyKey, never>; Returns: string };
+      'require_note': {
+        Args: { 'label': string; 'note': string; 'required': boolean };
+        Returns: string;
+      };
+      'require_permission': {
+        Args: {
+          'caller_role': Database['public']['Enums']['business_role'];
+          'required': Database['public']['Enums']['app_permission'];
+        };
+        Returns: undefined;
+      };
+      'require_role_within': {
+        Args: {
+          'caller_role': Database['public']['Enums']['business_role'];
+          'target_role': Database['public']['Enums']['business_role'];
+        };
+        Returns: undefined;
+      };
+      'require_separate_reviewer': {
+        Args: {
+          'product': Omit<
+            Database['public']['Tables']['products']['Row'],
+            Database['public']['Tables']['products']['ComputedFields']
+          >;
+        };
+        Returns: undefined;
+      };
+      'require_status': {
+        Args: {
+          'action': string;
+          'allowed': (Database['public']['Enums']['product_status'])[];
+          'product': Omit<
+            Database['public']['Tables']['products']['Row'],
+            Database['public']['Tables']['products']['ComputedFields']
+          >;
+        };
+        Returns: undefined;
+      };
+      'require_ticket_manager': { Args: { 'caller_role': string }; Returns: undefined };
+      'require_ticket_not_closed': {
+        Args: {
+          'ticket': Omit<
+            Database['public']['Tables']['tickets']['Row'],
+            Database['public']['Tables']['tickets']['ComputedFields']
+          >;
+        };
+        Returns: undefined;
+      };
+      'require_user': { Args: Record<PropertyKey, never>; Returns: string };
+      'restore_order_stock': { Args: { 'target_order': string }; Returns: undefined };
+      'schedule_job': {
+        Args: { 'command': string; 'job_name': string; 'schedule': string };
+        Returns: number;
+      };
+      'schedule_notification_purge': {
+        Args: { 'dead_retention'?: string; 'sent_retention'?: string };
+        Returns: undefined;
+      };
+      'search_page': {
+        Args: {
+          'business': string;
+          'categories_matching': (string)[];
+          'cursor_id': string;
+          'cursor_price': number;
+          'cursor_tier': number;
+          'cursor_time': string;
+          'in_stock': boolean;
+          'include_unapproved': boolean;
+          'max_price': number;
+          'min_price': number;
+          'page_size': number;
+          'sort': string;
+          'subtree': (string)[];
+          'words': unknown;
+        };
+        Returns: {
+          'cursor': string;
+          'id': string;
+          'rank': number;
+        }[];
+      };
+      'search_statement': {
+        Args: {
+          'after_cursor': boolean;
+          'filters': (string)[];
+          'sort': string;
+          'tier': number;
+          'with_words': boolean;
+        };
+        Returns: string;
+      };
+      'search_storefront_page': {
+        Args: {
+          'business': string;
+          'categories_matching': (string)[];
+          'cursor_id': string;
+          'cursor_price': number;
+          'cursor_tier': number;
+          'cursor_time': string;
+          'in_stock': boolean;
+          'max_price': number;
+          'min_price': number;
+          'page_size': number;
+          'sort': string;
+          'subtree': (string)[];
+          'words': unknown;
+        };
+        Returns: {
+          'cursor': string;
+          'id': string;
+          'rank': number;
+        }[];
+      };
+      'search_tsquery': { Args: { 'query': string }; Returns: unknown };
+      'slugify': { Args: { 'input': string }; Returns: string };
+      'sync_checkout': { Args: { 'target': string }; Returns: undefined };
+      'take_chatbot_quota': {
+        Args: { 'at': string; 'per_day': number; 'per_minute': number; 'target': string };
+        Returns: number;
+      };
+      'ticket_attachment_ticket_id': { Args: { 'object_name': string }; Returns: string };
+      'ticket_event_context': { Args: { 'event_id': number }; Returns: Json };
+      'ticket_prefix_for': { Args: { 'slug': string }; Returns: string };
+      'ticket_role': {
+        Args: {
+          'ticket': Omit<
+            Database['public']['Tables']['tickets']['Row'],
+            Database['public']['Tables']['tickets']['ComputedFields']
+          >;
+        };
+        Returns: string;
+      };
+      'ticket_transition_allowed': {
+        Args: {
+          'from_status': Database['public']['Enums']['ticket_status'];
+          'to_status': Database['public']['Enums']['ticket_status'];
+        };
+        Returns: boolean;
+      };
+      'undo_checkout': { Args: { 'note': string; 'target': string }; Returns: undefined };
+      'user_display_name': { Args: { 'user_id': string }; Returns: string };
+      'user_email': { Args: { 'user_id': string }; Returns: string };
+      'uuid_or_null': { Args: { 'value': string }; Returns: string };
+    };
+    Enums: {
+      'notification_kind':
+        | 'order_placed_customer'
+        | 'order_placed_business'
+        | 'order_paid'
+        | 'order_shipped'
+        | 'order_delivered'
+        | 'order_cancelled'
+        | 'order_refunded'
+        | 'product_approved'
+        | 'product_rejected'
+        | 'invitation_created'
+        | 'ticket_message'
+        | 'chat_unread';
+      'notification_status': 'pending' | 'sending' | 'sent' | 'dead';
+      'ticket_event_kind':
+        | 'ticket_opened'
+        | 'comment_added'
+        | 'status_changed'
+        | 'assigned'
+        | 'sla_warning';
+    };
+    CompositeTypes: {
+      'checkout_line': {
+        'product_id': string | null;
+        'business_id': string | null;
+        'name': string | null;
+        'unit': string | null;
+        'price': number | null;
+        'currency': string | null;
+        'status': Database['public']['Enums']['product_status'] | null;
+        'stock': number | null;
+        'quantity': number | null;
+      };
+    };
+  };
   'public': {
     Tables: {
       'business_members': {
@@ -679,58 +1322,6 @@ export type Database = {
           },
         ];
       };
-      'notifications': {
-        Row: {
-          'attempts': number;
-          'created_at': string;
-          'dedupe_key': string;
-          'id': string;
-          'kind': Database['public']['Enums']['notification_kind'];
-          'last_error': string | null;
-          'locked_until': string | null;
-          'next_attempt_at': string;
-          'payload': NonNullable<Json>;
-          'provider_message_id': string | null;
-          'recipient': string;
-          'sent_at': string | null;
-          'status': Database['public']['Enums']['notification_status'];
-          'updated_at': string;
-        };
-        ComputedFields: never;
-        Insert: {
-          'attempts'?: number;
-          'created_at'?: string;
-          'dedupe_key': string;
-          'id'?: string;
-          'kind': Database['public']['Enums']['notification_kind'];
-          'last_error'?: string | null;
-          'locked_until'?: string | null;
-          'next_attempt_at'?: string;
-          'payload'?: NonNullable<Json>;
-          'provider_message_id'?: string | null;
-          'recipient': string;
-          'sent_at'?: string | null;
-          'status'?: Database['public']['Enums']['notification_status'];
-          'updated_at'?: string;
-        };
-        Update: {
-          'attempts'?: number;
-          'created_at'?: string;
-          'dedupe_key'?: string;
-          'id'?: string;
-          'kind'?: Database['public']['Enums']['notification_kind'];
-          'last_error'?: string | null;
-          'locked_until'?: string | null;
-          'next_attempt_at'?: string;
-          'payload'?: NonNullable<Json>;
-          'provider_message_id'?: string | null;
-          'recipient'?: string;
-          'sent_at'?: string | null;
-          'status'?: Database['public']['Enums']['notification_status'];
-          'updated_at'?: string;
-        };
-        Relationships: [];
-      };
       'order_items': {
         Row: {
           'business_id': string;
@@ -1264,68 +1855,6 @@ export type Database = {
             isOneToOne: false;
             referencedRelation: 'tickets';
             referencedColumns: ['id', 'business_id', 'customer_id'];
-          },
-        ];
-      };
-      'ticket_events': {
-        Row: {
-          'actor_id': string | null;
-          'comment_id': string | null;
-          'created_at': string;
-          'dedupe_key': string | null;
-          'history_id': string | null;
-          'id': number;
-          'kind': Database['public']['Enums']['ticket_event_kind'];
-          'processed_at': string | null;
-          'recipients': number | null;
-          'ticket_id': string;
-        };
-        ComputedFields: never;
-        Insert: {
-          'actor_id'?: string | null;
-          'comment_id'?: string | null;
-          'created_at'?: string;
-          'dedupe_key'?: string | null;
-          'history_id'?: string | null;
-          'id'?: never;
-          'kind': Database['public']['Enums']['ticket_event_kind'];
-          'processed_at'?: string | null;
-          'recipients'?: number | null;
-          'ticket_id': string;
-        };
-        Update: {
-          'actor_id'?: string | null;
-          'comment_id'?: string | null;
-          'created_at'?: string;
-          'dedupe_key'?: string | null;
-          'history_id'?: string | null;
-          'id'?: never;
-          'kind'?: Database['public']['Enums']['ticket_event_kind'];
-          'processed_at'?: string | null;
-          'recipients'?: number | null;
-          'ticket_id'?: string;
-        };
-        Relationships: [
-          {
-            foreignKeyName: 'ticket_events_comment_id_fkey';
-            columns: ['comment_id'];
-            isOneToOne: false;
-            referencedRelation: 'ticket_comments';
-            referencedColumns: ['id'];
-          },
-          {
-            foreignKeyName: 'ticket_events_history_id_fkey';
-            columns: ['history_id'];
-            isOneToOne: false;
-            referencedRelation: 'ticket_history';
-            referencedColumns: ['id'];
-          },
-          {
-            foreignKeyName: 'ticket_events_ticket_id_fkey';
-            columns: ['ticket_id'];
-            isOneToOne: false;
-            referencedRelation: 'tickets';
-            referencedColumns: ['id'];
           },
         ];
       };
@@ -2041,20 +2570,6 @@ export type Database = {
       'checkout_status': 'pending_payment' | 'paid' | 'cancelled';
       'conversation_status': 'open' | 'closed';
       'export_job_status': 'running' | 'succeeded' | 'failed';
-      'notification_kind':
-        | 'order_placed_customer'
-        | 'order_placed_business'
-        | 'order_paid'
-        | 'order_shipped'
-        | 'order_delivered'
-        | 'order_cancelled'
-        | 'order_refunded'
-        | 'product_approved'
-        | 'product_rejected'
-        | 'invitation_created'
-        | 'ticket_message'
-        | 'chat_unread';
-      'notification_status': 'pending' | 'sending' | 'sent' | 'dead';
       'order_status':
         | 'pending_payment'
         | 'paid'
@@ -2067,12 +2582,6 @@ export type Database = {
       'payment_status': 'pending' | 'succeeded' | 'failed' | 'cancelled' | 'refunded';
       'product_status': 'draft' | 'pending_approval' | 'approved' | 'rejected' | 'archived';
       'ticket_category': 'order' | 'product' | 'payment' | 'delivery' | 'account' | 'other';
-      'ticket_event_kind':
-        | 'ticket_opened'
-        | 'comment_added'
-        | 'status_changed'
-        | 'assigned'
-        | 'sla_warning';
       'ticket_history_field': 'status' | 'priority' | 'assignee';
       'ticket_priority': 'low' | 'normal' | 'high' | 'urgent';
       'ticket_status': 'open' | 'in_progress' | 'waiting_on_customer' | 'resolved' | 'closed';
@@ -2200,6 +2709,32 @@ export type CompositeTypes<
   : never;
 
 export const Constants = {
+  'private': {
+    Enums: {
+      'notification_kind': [
+        'order_placed_customer',
+        'order_placed_business',
+        'order_paid',
+        'order_shipped',
+        'order_delivered',
+        'order_cancelled',
+        'order_refunded',
+        'product_approved',
+        'product_rejected',
+        'invitation_created',
+        'ticket_message',
+        'chat_unread',
+      ],
+      'notification_status': ['pending', 'sending', 'sent', 'dead'],
+      'ticket_event_kind': [
+        'ticket_opened',
+        'comment_added',
+        'status_changed',
+        'assigned',
+        'sla_warning',
+      ],
+    },
+  },
   'public': {
     Enums: {
       'app_permission': [
@@ -2221,21 +2756,6 @@ export const Constants = {
       'checkout_status': ['pending_payment', 'paid', 'cancelled'],
       'conversation_status': ['open', 'closed'],
       'export_job_status': ['running', 'succeeded', 'failed'],
-      'notification_kind': [
-        'order_placed_customer',
-        'order_placed_business',
-        'order_paid',
-        'order_shipped',
-        'order_delivered',
-        'order_cancelled',
-        'order_refunded',
-        'product_approved',
-        'product_rejected',
-        'invitation_created',
-        'ticket_message',
-        'chat_unread',
-      ],
-      'notification_status': ['pending', 'sending', 'sent', 'dead'],
       'order_status': [
         'pending_payment',
         'paid',
@@ -2249,13 +2769,6 @@ export const Constants = {
       'payment_status': ['pending', 'succeeded', 'failed', 'cancelled', 'refunded'],
       'product_status': ['draft', 'pending_approval', 'approved', 'rejected', 'archived'],
       'ticket_category': ['order', 'product', 'payment', 'delivery', 'account', 'other'],
-      'ticket_event_kind': [
-        'ticket_opened',
-        'comment_added',
-        'status_changed',
-        'assigned',
-        'sla_warning',
-      ],
       'ticket_history_field': ['status', 'priority', 'assignee'],
       'ticket_priority': ['low', 'normal', 'high', 'urgent'],
       'ticket_status': ['open', 'in_progress', 'waiting_on_customer', 'resolved', 'closed'],

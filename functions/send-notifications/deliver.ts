@@ -10,7 +10,7 @@ import { type BackoffPolicy, isPermanentFailure, retryDelaySeconds } from './ret
 import type { TemplateContext } from '../_shared/email.ts';
 import { renderEmail } from './templates.ts';
 
-type Notification = Database['public']['Tables']['notifications']['Row'];
+type Notification = Database['private']['Tables']['notifications']['Row'];
 
 export interface DeliveryConfig extends TemplateContext {
   batchSize: number;

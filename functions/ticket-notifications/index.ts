@@ -1,7 +1,7 @@
 // POST /functions/v1/ticket-notifications — e-mails about ticket events (service role only).
 // Called by the ticket_events database webhook with Supabase's payload {type, table, schema,
 // record, old_record}, and by the periodic sweep with an empty body. E-mails go to the outbox
-// (public.notifications), which send-notifications delivers with retries.
+// (private.notifications), which send-notifications delivers with retries.
 import { callerOf, jwksVerifier, requireServiceRole, type TokenVerifier } from '../_shared/auth.ts';
 import { readJsonBody } from '../_shared/body.ts';
 import { connectDatabase, type Db } from '../_shared/database.ts';

@@ -5,7 +5,7 @@ import { z } from 'zod';
 export const webhookPayload = z.object({
   type: z.literal('INSERT'),
   table: z.literal('ticket_events'),
-  schema: z.literal('public'),
+  schema: z.literal('private'),
   // Only the id is used: the event itself is loaded from the database.
   record: z.looseObject({ id: z.number().int().positive() }),
   old_record: z.null(),

@@ -1,6 +1,6 @@
 // Turns ticket events into outbox rows. Each event is one transaction: lock the event, skip it
 // if it was already processed, decide and render its e-mails, insert them into
-// public.notifications with one dedupe key per (event, recipient), mark the event processed.
+// private.notifications with one dedupe key per (event, recipient), mark the event processed.
 // A duplicated webhook finds the event processed (or waits for the first call's lock and then
 // does); even a second processing could not queue twice, thanks to the dedupe keys.
 import type { Sql } from '../_shared/database.ts';
@@ -33,11 +33,11 @@ export async function processEvent(
 ): Promise<EventResult> {
   return await db.begin(async (tx) => {
     const [event] = await tx<{ processed_at: Date | null }[]>`
-      select processed_at from public.ticket_events where id = ${eventId}
+      select processed_at from private.ticket_events where id = ${eventId}
       for update ${skipLocked ? tx`skip locked` : tx``}`;
     if (!event) {
       if (!skipLocked) return { event_id: eventId, outcome: 'missing' as const, queued: 0 };
-      const [exists] = await tx`select 1 from public.ticket_events where id = ${eventId}`;
+      const [exists] = await tx`select 1 from private.ticket_events where id = ${eventId}`;
       return { event_id: eventId, outcome: exists ? 'busy' as const : 'missing' as const, queued: 0 };
     }
     if (event.processed_at) return { event_id: eventId, outcome: 'already' as const, queued: 0 };
@@ -62,14 +62,14 @@ export async function processEvent(
     if (rows.length > 0) {
       // One statement: the outbox's webhook then asks send-notifications once for all of them.
       const inserted = await tx`
-        insert into public.notifications (kind, recipient, payload, dedupe_key)
+        insert into private.notifications (kind, recipient, payload, dedupe_key)
         select 'ticket_message', lower(x.recipient), x.payload, x.dedupe_key
         from jsonb_to_recordset(${tx.json(rows)}::jsonb) as x (recipient text, payload jsonb, dedupe_key text)
         on conflict (dedupe_key) do nothing
         returning id`;
       queued = inserted.length;
     }
-    await tx`update public.ticket_events set processed_at = now(), recipients = ${rows.length} where id = ${eventId}`;
+    await tx`update private.ticket_events set processed_at = now(), recipients = ${rows.length} where id = ${eventId}`;
     return { event_id: eventId, outcome: 'processed' as const, queued };
   });
 }
@@ -84,7 +84,7 @@ export interface SweepReport {
 /** Events whose webhook never arrived (the function was down, or pg_net lost the request). */
 export async function sweep(db: Sql, config: ProcessConfig, log: Logger): Promise<SweepReport> {
   const due = await db<{ id: string }[]>`
-    select id from public.ticket_events
+    select id from private.ticket_events
     where processed_at is null and created_at <= now() - make_interval(secs => ${config.sweepGraceSeconds})
     order by id
     limit ${config.sweepBatchSize}`;

@@ -113,19 +113,6 @@ create index businesses_created_by_idx on public.businesses (created_by);
 -- ============================================================================
 -- Helpers (private schema)
 -- ============================================================================
-grant usage on schema private to anon, authenticated, service_role;
-
-create function private.set_updated_at() returns trigger
-language plpgsql
-set search_path = ''
-as $$
-begin
-  new.updated_at := now();
-  return new;
-end;
-$$;
-revoke all on function private.set_updated_at() from public;
-
 -- SECURITY DEFINER: policies on business_members call it, so it must read that table without RLS.
 create function private.business_ids_with_permission(required public.app_permission)
 returns uuid[]
@@ -182,11 +169,8 @@ stable
 set search_path = ''
 as $$
 declare
-  caller uuid := (select auth.uid());
+  caller uuid := private.require_user();
 begin
-  if caller is null then
-    raise exception 'Sign in first.' using errcode = '42501';
-  end if;
   if coalesce(((select auth.jwt()) ->> 'is_anonymous')::boolean, false) then
     raise exception 'Anonymous sessions cannot manage businesses; sign up first.' using errcode = '42501';
   end if;
@@ -260,15 +244,6 @@ begin
 end;
 $$;
 revoke all on function private.require_another_admin(uuid, uuid) from public;
-
-create function private.slugify(input text) returns text
-language sql
-immutable
-set search_path = ''
-as $$
-  select nullif(left(btrim(regexp_replace(lower(input), '[^a-z0-9]+', '-', 'g'), '-'), 60), '')
-$$;
-revoke all on function private.slugify(text) from public;
 
 -- Whether an invitation's sender still holds members.manage in its business and may still
 -- grant its role (the same rules invite_member applied when it was sent).
@@ -660,12 +635,9 @@ security definer
 set search_path = ''
 as $$
 declare
-  caller uuid := (select auth.uid());
+  caller uuid := private.require_user();
   caller_role public.business_role;
 begin
-  if caller is null then
-    raise exception 'Sign in first.' using errcode = '42501';
-  end if;
   if business_id is null then
     raise exception 'business_id is required.' using errcode = '22023';
   end if;

@@ -807,14 +807,11 @@ set search_path = ''
 as $$
 #variable_conflict use_column
 declare
-  caller uuid := auth.uid();
+  caller uuid := private.require_user();
   buyer_cart uuid;
   product public.products;
   line public.cart_items;
 begin
-  if caller is null then
-    raise exception 'Sign in to use a cart.' using errcode = '42501';
-  end if;
   if quantity is null or quantity not between 1 and 1000 then
     raise exception 'The quantity must be between 1 and 1000 (got %).', quantity using errcode = '22023';
   end if;
@@ -850,9 +847,7 @@ language plpgsql
 set search_path = ''
 as $$
 begin
-  if auth.uid() is null then
-    raise exception 'Sign in to use a cart.' using errcode = '42501';
-  end if;
+  perform private.require_user();
   -- As the caller: the delete policy keeps it to their own cart.
   delete from public.cart_items ci
   where ci.cart_id in (select c.id from public.carts c where c.user_id = auth.uid());
@@ -939,12 +934,6 @@ grant select on public.order_status_history to service_role;
 -- ============================================================================
 -- Schedules
 -- ============================================================================
--- Reservation expiry every minute, where pg_cron exists (hosted projects; the local stack has
--- a stand-in). Elsewhere call private.expire_unpaid_orders() from any scheduler.
-do $$
-begin
-  if exists (select 1 from pg_namespace where nspname = 'cron') then
-    perform cron.schedule('expire-unpaid-orders', '* * * * *', 'select private.expire_unpaid_orders()');
-  end if;
-end;
-$$;
+-- Reservation expiry every minute, where pg_cron exists (see private.schedule_job). Elsewhere
+-- call private.expire_unpaid_orders() from any scheduler.
+select private.schedule_job('expire-unpaid-orders', '* * * * *', 'select private.expire_unpaid_orders()');

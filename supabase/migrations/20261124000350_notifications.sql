@@ -7,32 +7,33 @@
 -- backoff and end in `dead` with their last error. A database webhook (net.http_post after
 -- insert, URL and key from Vault) and a periodic sweep call that function.
 --
--- Only service_role reaches the outbox through the API: recipients read their e-mails in
--- their mailbox, and the payload may hold secrets such as an invitation token.
+-- The outbox is private, out of the Data API and granted to no API role: recipients read
+-- their e-mails in their mailbox, and the payload may hold secrets such as an invitation
+-- token. Only the database itself and the functions (as postgres) use it.
 
 -- ============================================================================
 -- Types
 -- ============================================================================
-create type public.notification_kind as enum (
+create type private.notification_kind as enum (
   'order_placed_customer', 'order_placed_business', 'order_paid', 'order_shipped', 'order_delivered',
   'order_cancelled', 'order_refunded', 'product_approved', 'product_rejected', 'invitation_created'
 );
-comment on type public.notification_kind is 'Which e-mail a notification is; each kind has its own HTML and text template.';
+comment on type private.notification_kind is 'Which e-mail a notification is; each kind has its own HTML and text template.';
 
-create type public.notification_status as enum ('pending', 'sending', 'sent', 'dead');
-comment on type public.notification_status is 'pending: waiting for its next attempt; sending: claimed under a lease; sent; dead: gave up after the last allowed attempt.';
+create type private.notification_status as enum ('pending', 'sending', 'sent', 'dead');
+comment on type private.notification_status is 'pending: waiting for its next attempt; sending: claimed under a lease; sent; dead: gave up after the last allowed attempt.';
 
 -- ============================================================================
 -- Tables
 -- ============================================================================
-create table public.notifications (
+create table private.notifications (
   id uuid primary key default gen_random_uuid(),
-  kind public.notification_kind not null,
+  kind private.notification_kind not null,
   recipient text not null check (recipient ~ '^[^@\s]+@[^@\s]+$' and char_length(recipient) <= 320),
   payload jsonb not null default '{}' check (jsonb_typeof(payload) = 'object'),
   -- One message per event: a trigger that fires twice for the same event queues once.
   dedupe_key text not null unique check (char_length(dedupe_key) <= 300),
-  status public.notification_status not null default 'pending',
+  status private.notification_status not null default 'pending',
   attempts int not null default 0 check (attempts >= 0),
   next_attempt_at timestamptz not null default now(),
   -- While `sending`, the claim holds until then; a sender that crashed loses it afterwards.
@@ -45,14 +46,14 @@ create table public.notifications (
   check ((status = 'sent') = (sent_at is not null)),
   check ((status = 'sending') = (locked_until is not null))
 );
-comment on table public.notifications is 'Outbox of e-mails queued by triggers and delivered by the send-notifications function. Service role only.';
+comment on table private.notifications is 'Outbox of e-mails queued by triggers and delivered by the send-notifications function. Not in the Data API.';
 
 -- ============================================================================
 -- Indexes
 -- ============================================================================
 -- What a sweep claims: due pending messages and expired leases.
-create index notifications_due_idx on public.notifications (next_attempt_at) where status = 'pending';
-create index notifications_leased_idx on public.notifications (locked_until) where status = 'sending';
+create index notifications_due_idx on private.notifications (next_attempt_at) where status = 'pending';
+create index notifications_leased_idx on private.notifications (locked_until) where status = 'sending';
 
 -- ============================================================================
 -- Helpers (private schema)
@@ -76,18 +77,18 @@ as $$
 $$;
 revoke all on function private.user_display_name(uuid) from public;
 
-create function private.queue_notification(kind public.notification_kind, recipient text, payload jsonb, dedupe_key text)
+create function private.queue_notification(kind private.notification_kind, recipient text, payload jsonb, dedupe_key text)
 returns void
 language sql
 set search_path = ''
 as $$
-  insert into public.notifications (kind, recipient, payload, dedupe_key)
+  insert into private.notifications (kind, recipient, payload, dedupe_key)
   select queue_notification.kind, lower(queue_notification.recipient), queue_notification.payload, queue_notification.dedupe_key
   where queue_notification.recipient is not null
   on conflict (dedupe_key) do nothing
 $$;
-revoke all on function private.queue_notification(public.notification_kind, text, jsonb, text) from public;
-comment on function private.queue_notification(public.notification_kind, text, jsonb, text) is
+revoke all on function private.queue_notification(private.notification_kind, text, jsonb, text) from public;
+comment on function private.queue_notification(private.notification_kind, text, jsonb, text) is
   'Queues one e-mail unless the recipient has no address or the same event was already queued.';
 
 create function private.order_summary(order_id uuid) returns jsonb
@@ -141,7 +142,7 @@ revoke all on function private.business_order_recipients(uuid) from public;
 -- ============================================================================
 -- Triggers
 -- ============================================================================
-create trigger set_updated_at before update on public.notifications
+create trigger set_updated_at before update on private.notifications
   for each row execute function private.set_updated_at();
 
 -- SECURITY DEFINER: reads recipients' addresses in auth.users, which the API roles cannot read.
@@ -178,7 +179,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  kind public.notification_kind := case new.status
+  kind private.notification_kind := case new.status
     when 'paid' then 'order_paid' when 'shipped' then 'order_shipped' when 'delivered' then 'order_delivered'
     when 'cancelled' then 'order_cancelled' when 'refunded' then 'order_refunded'
   end;
@@ -204,7 +205,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  kind public.notification_kind := case new.status when 'approved' then 'product_approved' else 'product_rejected' end;
+  kind private.notification_kind := case new.status when 'approved' then 'product_approved' else 'product_rejected' end;
 begin
   perform private.queue_notification(
     kind,
@@ -258,35 +259,6 @@ revoke all on function private.queue_invitation_created() from public;
 create trigger queue_invitation_created after insert on public.invitations
   for each row execute function private.queue_invitation_created();
 
--- Calls an edge function after commit (net.http_post is sent by its worker only once the
--- transaction commits), with the functions URL and the service key from Vault, so that no URL
--- or key is written in a migration. Skips with a warning when Vault has neither.
--- SECURITY DEFINER: reads Vault, which only postgres reads.
-create function private.call_function(path text, body jsonb, timeout_milliseconds int) returns bigint
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  base_url text;
-  service_key text;
-begin
-  select s.decrypted_secret into base_url from vault.decrypted_secrets s where s.name = 'functions_base_url';
-  select s.decrypted_secret into service_key from vault.decrypted_secrets s where s.name = 'service_role_key';
-  if base_url is null or service_key is null then
-    raise warning 'Vault secrets functions_base_url and service_role_key are not set: % was not called', path;
-    return null;
-  end if;
-  return net.http_post(
-    url := rtrim(base_url, '/') || '/' || path,
-    body := body,
-    headers := jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || service_key),
-    timeout_milliseconds := timeout_milliseconds
-  );
-end;
-$$;
-revoke all on function private.call_function(text, jsonb, int) from public;
-
 -- The database webhook: asks send-notifications to deliver what a statement queued (the
 -- periodic sweep delivers instead when Vault is not set up).
 create function private.request_notification_delivery(ids uuid[]) returns bigint
@@ -303,7 +275,7 @@ revoke all on function private.request_notification_delivery(uuid[]) from public
 comment on function private.request_notification_delivery(uuid[]) is
   'POSTs to send-notifications after commit (the given ids, or a sweep when null). Skips with a warning when Vault has no URL or key.';
 
--- SECURITY DEFINER: whoever queued the rows (service_role included) may not call the Vault reader.
+-- SECURITY DEFINER: calls the Vault reader, which whoever queued the rows may not call.
 create function private.notify_new_notifications() returns trigger
 language plpgsql
 security definer
@@ -323,21 +295,21 @@ revoke all on function private.notify_new_notifications() from public;
 
 -- Per statement: a bulk insert makes one request (each trigger-queued e-mail is its own
 -- statement, so a checkout makes one request per e-mail).
-create trigger notify_new_notifications after insert on public.notifications
+create trigger notify_new_notifications after insert on private.notifications
   referencing new table as inserted
   for each statement execute function private.notify_new_notifications();
 
 -- ============================================================================
 -- Policies
 -- ============================================================================
-alter table public.notifications enable row level security;
--- No policy: only service_role (which bypasses RLS) and the functions (as postgres) use it.
+alter table private.notifications enable row level security;
+-- No policy and no grant: only the database's functions and the edge functions (as postgres) use it.
 
 -- ============================================================================
 -- RPCs (private: called by the send-notifications function as postgres)
 -- ============================================================================
 create function private.claim_notifications(batch_size int, lease_seconds int, only_ids uuid[] default null)
-returns setof public.notifications
+returns setof private.notifications
 language plpgsql
 set search_path = ''
 as $$
@@ -350,12 +322,12 @@ begin
   end if;
   -- SKIP LOCKED: concurrent senders each take different rows, and none waits for another.
   return query
-  update public.notifications n
+  update private.notifications n
   set status = 'sending',
       attempts = n.attempts + 1,
       locked_until = now() + make_interval(secs => lease_seconds)
   where n.id in (
-    select c.id from public.notifications c
+    select c.id from private.notifications c
     where ((c.status = 'pending' and c.next_attempt_at <= now()) or (c.status = 'sending' and c.locked_until < now()))
       and (only_ids is null or c.id = any (only_ids))
     order by coalesce(c.locked_until, c.next_attempt_at), c.id
@@ -373,7 +345,7 @@ create function private.mark_notification_sent(notification_id uuid, provider_me
 language sql
 set search_path = ''
 as $$
-  update public.notifications n
+  update private.notifications n
   set status = 'sent', sent_at = now(), locked_until = null, last_error = null,
       provider_message_id = mark_notification_sent.provider_message_id
   where n.id = notification_id and n.status = 'sending'
@@ -382,12 +354,12 @@ $$;
 revoke all on function private.mark_notification_sent(uuid, text) from public;
 
 create function private.mark_notification_failed(notification_id uuid, error text, retry_in_seconds numeric, max_attempts int)
-returns public.notification_status
+returns private.notification_status
 language sql
 set search_path = ''
 as $$
-  update public.notifications n
-  set status = case when n.attempts >= max_attempts then 'dead'::public.notification_status else 'pending' end,
+  update private.notifications n
+  set status = case when n.attempts >= max_attempts then 'dead'::private.notification_status else 'pending' end,
       next_attempt_at = now() + make_interval(secs => greatest(retry_in_seconds, 0)::double precision),
       locked_until = null,
       last_error = left(error, 2000)
@@ -398,26 +370,15 @@ revoke all on function private.mark_notification_failed(uuid, text, numeric, int
 comment on function private.mark_notification_failed(uuid, text, numeric, int) is
   'Records a failed attempt: retried after retry_in_seconds, or dead with its last error once attempts reach max_attempts.';
 
--- The periodic sweep, where pg_cron exists (hosted projects; the local stack runs its stand-in).
-do $$
-begin
-  if exists (select 1 from pg_namespace where nspname = 'cron') then
-    perform cron.schedule('send-notifications-sweep', '* * * * *', 'select private.request_notification_delivery(null)');
-  end if;
-end
-$$;
-
--- ============================================================================
--- Grants
--- ============================================================================
-grant select, insert, update, delete on public.notifications to service_role;
+-- The periodic sweep.
+select private.schedule_job('send-notifications-sweep', '* * * * *', 'select private.request_notification_delivery(null)');
 
 -- ============================================================================
 -- Retention: sent and dead messages are purged
 -- ============================================================================
 -- What the daily purge deletes, found without reading the live outbox.
-create index notifications_sent_idx on public.notifications (sent_at) where status = 'sent';
-create index notifications_dead_idx on public.notifications (updated_at) where status = 'dead';
+create index notifications_sent_idx on private.notifications (sent_at) where status = 'sent';
+create index notifications_dead_idx on private.notifications (updated_at) where status = 'dead';
 
 create function private.purge_notifications(sent_retention interval, dead_retention interval)
 returns bigint
@@ -433,11 +394,11 @@ begin
     raise exception 'Retentions must be positive intervals (got % for sent, % for dead).', sent_retention, dead_retention
       using errcode = '22023';
   end if;
-  delete from public.notifications n where n.status = 'sent' and n.sent_at < now() - sent_retention;
+  delete from private.notifications n where n.status = 'sent' and n.sent_at < now() - sent_retention;
   get diagnostics counted = row_count;
   purged := purged + counted;
   -- A dead message's last change is the failure that killed it.
-  delete from public.notifications n where n.status = 'dead' and n.updated_at < now() - dead_retention;
+  delete from private.notifications n where n.status = 'dead' and n.updated_at < now() - dead_retention;
   get diagnostics counted = row_count;
   return purged + counted;
 end;
@@ -459,23 +420,19 @@ begin
     raise exception 'Retentions must be positive intervals (got % for sent, % for dead).', sent_retention, dead_retention
       using errcode = '22023';
   end if;
-  if not exists (select 1 from pg_catalog.pg_namespace where nspname = 'cron') then
+  -- Scheduling an existing job name replaces its command. Asked for explicitly, a schedule that
+  -- cannot be made is an error, not the migrations' silent skip.
+  if private.schedule_job('purge-notifications', '25 3 * * *',
+       format('select private.purge_notifications(%L::interval, %L::interval)', sent_retention, dead_retention)) is null then
     raise exception 'pg_cron is not installed: enable it (Database → Extensions) first.' using errcode = '55000';
   end if;
-  -- Scheduling an existing job name replaces its command.
-  perform cron.schedule('purge-notifications', '25 3 * * *',
-    format('select private.purge_notifications(%L::interval, %L::interval)', sent_retention, dead_retention));
 end;
 $$;
 revoke all on function private.schedule_notification_purge(interval, interval) from public;
 comment on function private.schedule_notification_purge(interval, interval) is
   'Sets the retention of the daily purge (03:25 UTC): select private.schedule_notification_purge(''14 days'', ''60 days''). Defaults: sent 30 days, dead 90 days.';
 
--- Daily, where pg_cron exists, with the default retentions.
-do $$
-begin
-  if exists (select 1 from pg_namespace where nspname = 'cron') then
-    perform private.schedule_notification_purge();
-  end if;
-end
-$$;
+-- Daily, where pg_cron exists, with schedule_notification_purge's default retentions (which
+-- itself refuses to run without pg_cron).
+select private.schedule_job('purge-notifications', '25 3 * * *',
+  'select private.purge_notifications(''30 days''::interval, ''90 days''::interval)');

@@ -80,13 +80,8 @@ as $$
 $$;
 revoke all on function private.request_export_cleanup() from public;
 
-do $$
-begin
-  if exists (select 1 from pg_namespace where nspname = 'cron') then
-    perform cron.schedule('remove-expired-exports', '17 * * * *', 'select private.request_export_cleanup()');
-  end if;
-end
-$$;
+-- Hourly, where pg_cron exists (see private.schedule_job).
+select private.schedule_job('remove-expired-exports', '17 * * * *', 'select private.request_export_cleanup()');
 
 -- ============================================================================
 -- Grants

@@ -30,13 +30,13 @@ comment on type public.ticket_priority is 'How fast the business must first answ
 create type public.ticket_history_field as enum ('status', 'priority', 'assignee');
 comment on type public.ticket_history_field is 'Which field of a ticket a ticket_history row records a change of.';
 
-create type public.ticket_event_kind as enum ('ticket_opened', 'comment_added', 'status_changed', 'assigned', 'sla_warning');
-comment on type public.ticket_event_kind is 'What happened to a ticket, as announced to the ticket-notifications function.';
+create type private.ticket_event_kind as enum ('ticket_opened', 'comment_added', 'status_changed', 'assigned', 'sla_warning');
+comment on type private.ticket_event_kind is 'What happened to a ticket, as announced to the ticket-notifications function.';
 
 -- Ticket e-mails are rendered by the ticket-notifications function; the outbox row carries the
 -- rendered subject, HTML and text. (A new enum value cannot be used in this same transaction:
 -- nothing below names it.)
-alter type public.notification_kind add value if not exists 'ticket_message';
+alter type private.notification_kind add value if not exists 'ticket_message';
 
 -- ============================================================================
 -- Tables
@@ -126,10 +126,10 @@ create table public.ticket_history (
 );
 comment on table public.ticket_history is 'Append-only audit of every change of a ticket''s status, priority and assignee. Staff only.';
 
-create table public.ticket_events (
+create table private.ticket_events (
   id bigint generated always as identity primary key,
   ticket_id uuid not null references public.tickets (id) on delete cascade,
-  kind public.ticket_event_kind not null,
+  kind private.ticket_event_kind not null,
   -- Who caused it (not e-mailed about it); null for the system.
   actor_id uuid references auth.users (id) on delete set null,
   comment_id uuid references public.ticket_comments (id) on delete cascade,
@@ -141,7 +141,7 @@ create table public.ticket_events (
   processed_at timestamptz,
   recipients int check (recipients >= 0)
 );
-comment on table public.ticket_events is 'Ticket events for the ticket-notifications function: announced by a database webhook, swept when the webhook was lost. Service role only.';
+comment on table private.ticket_events is 'Ticket events for the ticket-notifications function: announced by a database webhook, swept when the webhook was lost. Not in the Data API.';
 
 -- The ticket-attachments bucket (config.toml declares the same for the local CLI stack).
 -- Private: attachments are readable only by those who may read the ticket, and internal-note
@@ -183,11 +183,11 @@ create index ticket_comments_ticket_idx on public.ticket_comments (ticket_id, bu
 create index ticket_comments_author_idx on public.ticket_comments (author_id);
 create index ticket_history_ticket_idx on public.ticket_history (ticket_id, business_id, created_at);
 create index ticket_history_actor_idx on public.ticket_history (actor_id);
-create index ticket_events_ticket_idx on public.ticket_events (ticket_id);
-create index ticket_events_actor_idx on public.ticket_events (actor_id);
-create index ticket_events_comment_idx on public.ticket_events (comment_id);
-create index ticket_events_history_idx on public.ticket_events (history_id);
-create index ticket_events_unprocessed_idx on public.ticket_events (id) where processed_at is null;
+create index ticket_events_ticket_idx on private.ticket_events (ticket_id);
+create index ticket_events_actor_idx on private.ticket_events (actor_id);
+create index ticket_events_comment_idx on private.ticket_events (comment_id);
+create index ticket_events_history_idx on private.ticket_events (history_id);
+create index ticket_events_unprocessed_idx on private.ticket_events (id) where processed_at is null;
 
 -- ============================================================================
 -- Helpers (private schema)
@@ -292,9 +292,7 @@ language plpgsql
 set search_path = ''
 as $$
 begin
-  if (select auth.uid()) is null then
-    raise exception 'Sign in first.' using errcode = '42501';
-  end if;
+  perform private.require_user();
   if ticket_id is null then
     raise exception 'ticket_id is required.' using errcode = '22023';
   end if;
@@ -407,13 +405,13 @@ set search_path = ''
 as $$
 begin
   if tg_table_name = 'tickets' then
-    insert into public.ticket_events (ticket_id, kind, actor_id) values (new.id, 'ticket_opened', new.customer_id);
+    insert into private.ticket_events (ticket_id, kind, actor_id) values (new.id, 'ticket_opened', new.customer_id);
   elsif tg_table_name = 'ticket_comments' then
-    insert into public.ticket_events (ticket_id, kind, actor_id, comment_id) values (new.ticket_id, 'comment_added', new.author_id, new.id);
+    insert into private.ticket_events (ticket_id, kind, actor_id, comment_id) values (new.ticket_id, 'comment_added', new.author_id, new.id);
   elsif new.field = 'status' then
-    insert into public.ticket_events (ticket_id, kind, actor_id, history_id) values (new.ticket_id, 'status_changed', new.actor_id, new.id);
+    insert into private.ticket_events (ticket_id, kind, actor_id, history_id) values (new.ticket_id, 'status_changed', new.actor_id, new.id);
   elsif new.field = 'assignee' and new.new_value is not null then
-    insert into public.ticket_events (ticket_id, kind, actor_id, history_id) values (new.ticket_id, 'assigned', new.actor_id, new.id);
+    insert into private.ticket_events (ticket_id, kind, actor_id, history_id) values (new.ticket_id, 'assigned', new.actor_id, new.id);
   end if;
   return null;
 end;
@@ -453,7 +451,7 @@ end;
 $$;
 revoke all on function private.ticket_events_webhook() from public;
 
-create trigger ticket_notifications_webhook after insert on public.ticket_events
+create trigger ticket_notifications_webhook after insert on private.ticket_events
   for each row execute function private.ticket_events_webhook();
 
 -- A member who is removed, or demoted to a role without tickets.manage, stops being the
@@ -496,8 +494,8 @@ alter table public.ticket_settings enable row level security;
 alter table public.tickets enable row level security;
 alter table public.ticket_comments enable row level security;
 alter table public.ticket_history enable row level security;
-alter table public.ticket_events enable row level security;
--- ticket_events: no policy; only service_role (which bypasses RLS) and the function (postgres).
+alter table private.ticket_events enable row level security;
+-- ticket_events: no policy and no grant; only the database and the function (as postgres) use it.
 
 create policy "Ticket readers can read their business's ticket settings" on public.ticket_settings
   for select to authenticated
@@ -581,13 +579,10 @@ security definer
 set search_path = ''
 as $$
 declare
-  caller uuid := (select auth.uid());
+  caller uuid := private.require_user();
   settings public.ticket_settings;
   ticket public.tickets;
 begin
-  if caller is null then
-    raise exception 'Sign in first.' using errcode = '42501';
-  end if;
   if business_id is null or category is null or priority is null then
     raise exception 'business_id, category and priority are required.' using errcode = '22023';
   end if;
@@ -981,7 +976,7 @@ language sql
 set search_path = ''
 as $$
   with warned as (
-    insert into public.ticket_events (ticket_id, kind, dedupe_key)
+    insert into private.ticket_events (ticket_id, kind, dedupe_key)
     select t.id, 'sla_warning', format('sla_warning:%s:%s', t.id, extract(epoch from t.first_response_due_at))
     from public.tickets t
     join public.ticket_settings s on s.business_id = t.business_id
@@ -1031,7 +1026,7 @@ as $$
       where m.business_id = t.business_id
     ), '[]'::jsonb)
   )
-  from public.ticket_events e
+  from private.ticket_events e
   join public.tickets t on t.id = e.ticket_id
   join public.businesses b on b.id = t.business_id
   left join public.ticket_comments c on c.id = e.comment_id
@@ -1051,16 +1046,10 @@ as $$
 $$;
 revoke all on function private.request_ticket_notification_sweep() from public;
 
--- Where pg_cron exists (hosted projects; the local stack runs its stand-in).
-do $$
-begin
-  if exists (select 1 from pg_namespace where nspname = 'cron') then
-    perform cron.schedule('ticket-notifications-sweep', '* * * * *', 'select private.request_ticket_notification_sweep()');
-    perform cron.schedule('ticket-sla-warnings', '*/5 * * * *', 'select private.queue_ticket_sla_warnings()');
-    perform cron.schedule('close-idle-resolved-tickets', '41 * * * *', 'select private.close_idle_resolved_tickets()');
-  end if;
-end
-$$;
+-- Where pg_cron exists (see private.schedule_job).
+select private.schedule_job('ticket-notifications-sweep', '* * * * *', 'select private.request_ticket_notification_sweep()');
+select private.schedule_job('ticket-sla-warnings', '*/5 * * * *', 'select private.queue_ticket_sla_warnings()');
+select private.schedule_job('close-idle-resolved-tickets', '41 * * * *', 'select private.close_idle_resolved_tickets()');
 
 -- ============================================================================
 -- Grants
@@ -1071,7 +1060,6 @@ grant update (reference_prefix, urgent_first_response_minutes, high_first_respon
   on public.ticket_settings to authenticated, service_role;
 -- Tickets, comments and history change only through the RPCs, whoever the caller.
 grant select on public.tickets, public.ticket_comments, public.ticket_history to authenticated, service_role;
-grant select on public.ticket_events to service_role;
 
 -- ============================================================================
 -- Data: settings for the businesses that already exist

@@ -32,7 +32,7 @@ create type public.conversation_status as enum ('open', 'closed');
 comment on type public.conversation_status is 'open: messages may be sent; closed: by the business, read-only (a new start_conversation opens a new one).';
 
 -- The offline e-mail's kind; used only by functions (plpgsql), never in this transaction.
-alter type public.notification_kind add value if not exists 'chat_unread';
+alter type private.notification_kind add value if not exists 'chat_unread';
 
 -- ============================================================================
 -- Tables
@@ -583,12 +583,9 @@ set search_path = ''
 as $$
 #variable_conflict use_column
 declare
-  caller uuid := (select auth.uid());
+  caller uuid := private.require_user();
   conversation public.conversations;
 begin
-  if caller is null then
-    raise exception 'Sign in first.' using errcode = '42501';
-  end if;
   if start_conversation.business_id is null then
     raise exception 'business_id is required.' using errcode = '22023';
   end if;
@@ -659,11 +656,8 @@ security definer
 set search_path = ''
 as $$
 declare
-  caller uuid := (select auth.uid());
+  caller uuid := private.require_user();
 begin
-  if caller is null then
-    raise exception 'Sign in first.' using errcode = '42501';
-  end if;
   return private.post_chat_message(conversation_id, caller, body, attachments, client_id);
 end;
 $$;
@@ -719,13 +713,10 @@ security definer
 set search_path = ''
 as $$
 declare
-  caller uuid := (select auth.uid());
+  caller uuid := private.require_user();
   conversation public.conversations;
   receipt public.conversation_reads;
 begin
-  if caller is null then
-    raise exception 'Sign in first.' using errcode = '42501';
-  end if;
   if conversation_id is null or up_to_seq is null or up_to_seq < 0 then
     raise exception 'conversation_id and a non-negative up_to_seq are required.' using errcode = '22023';
   end if;
@@ -760,9 +751,7 @@ declare
   conversation public.conversations;
   part text;
 begin
-  if (select auth.uid()) is null then
-    raise exception 'Sign in first.' using errcode = '42501';
-  end if;
+  perform private.require_user();
   if conversation_id is null then
     raise exception 'conversation_id is required.' using errcode = '22023';
   end if;
@@ -802,12 +791,9 @@ set search_path = ''
 as $$
 #variable_conflict use_column
 declare
-  caller uuid := (select auth.uid());
+  caller uuid := private.require_user();
   readable uuid[];
 begin
-  if caller is null then
-    raise exception 'Sign in first.' using errcode = '42501';
-  end if;
   if page_size is null or page_size not between 1 and 100 then
     raise exception 'page_size must be between 1 and 100.' using errcode = '22023';
   end if;
@@ -967,14 +953,8 @@ revoke all on function private.queue_chat_unread_emails(timestamptz) from public
 comment on function private.queue_chat_unread_emails(timestamptz) is
   'The offline e-mail job: queues chat_unread e-mails for messages unread 10 minutes after they arrived, at most one an hour per participant and conversation.';
 
--- Every minute, where pg_cron exists (hosted projects; the local stack runs its stand-in).
-do $$
-begin
-  if exists (select 1 from pg_namespace where nspname = 'cron') then
-    perform cron.schedule('chat-unread-emails', '* * * * *', 'select private.queue_chat_unread_emails()');
-  end if;
-end
-$$;
+-- Every minute, where pg_cron exists (see private.schedule_job).
+select private.schedule_job('chat-unread-emails', '* * * * *', 'select private.queue_chat_unread_emails()');
 
 -- ============================================================================
 -- Grants

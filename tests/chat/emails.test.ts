@@ -23,7 +23,7 @@ async function runJob(minutes: number): Promise<number> {
 
 function emailsFor(conversationId: string) {
   return superuser()`
-    select recipient, payload from public.notifications
+    select recipient, payload from private.notifications
     where kind = 'chat_unread' and payload ->> 'conversation_id' = ${conversationId}
     order by created_at, recipient`;
 }

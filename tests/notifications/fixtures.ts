@@ -87,17 +87,17 @@ export interface QueuedNotification {
 
 export function notificationsFor(recipient: string): Promise<QueuedNotification[]> {
   return superuser()<QueuedNotification[]>`
-    select * from public.notifications where recipient = ${recipient.toLowerCase()} order by created_at, kind`;
+    select * from private.notifications where recipient = ${recipient.toLowerCase()} order by created_at, kind`;
 }
 
 export function notificationsById(ids: string[]): Promise<QueuedNotification[]> {
-  return superuser()<QueuedNotification[]>`select * from public.notifications where id = any(${ids}::uuid[]) order by id`;
+  return superuser()<QueuedNotification[]>`select * from private.notifications where id = any(${ids}::uuid[]) order by id`;
 }
 
 /** Queues messages directly (as the triggers would), to exercise delivery on its own. */
 export async function queueMessages(count: number, recipient: string): Promise<string[]> {
   const rows = await superuser()<{ id: string }[]>`
-    insert into public.notifications (kind, recipient, payload, dedupe_key)
+    insert into private.notifications (kind, recipient, payload, dedupe_key)
     select 'order_paid', ${recipient.toLowerCase()},
            jsonb_build_object('order_id', gen_random_uuid(), 'business_name', 'Test shop', 'customer_name', 'Tester',
                               'total', 10 * g, 'currency', 'KES', 'items', '[]'::jsonb),

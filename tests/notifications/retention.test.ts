@@ -10,7 +10,7 @@ type Status = 'pending' | 'sending' | 'sent' | 'dead';
 async function message(status: Status, daysAgo: number): Promise<string> {
   const at = new Date(Date.now() - daysAgo * 86_400_000);
   const [{ id }] = await superuser()`
-    insert into public.notifications (kind, recipient, dedupe_key, status, attempts, sent_at, locked_until, created_at, updated_at)
+    insert into private.notifications (kind, recipient, dedupe_key, status, attempts, sent_at, locked_until, created_at, updated_at)
     values ('order_paid', ${uniqueEmail('retention')}, ${`retention-${randomUUID()}`}, ${status}, 1,
             ${status === 'sent' ? at : null}, ${status === 'sending' ? new Date(Date.now() + 60_000) : null}, ${at}, ${at})
     returning id`;
@@ -18,7 +18,7 @@ async function message(status: Status, daysAgo: number): Promise<string> {
 }
 
 async function remaining(ids: string[]): Promise<string[]> {
-  const rows = await superuser()`select id from public.notifications where id = any(${ids}::uuid[])`;
+  const rows = await superuser()`select id from private.notifications where id = any(${ids}::uuid[])`;
   return rows.map((row) => row.id as string);
 }
 

@@ -1,5 +1,6 @@
-// notifications × every actor × select/insert/update/delete: the outbox is reachable only
-// with the service role key. Writes run with `Prefer: tx=rollback`.
+// notifications × every actor × select/insert/update/delete: the outbox is private (not in
+// the Data API) and no API role, service_role included, is granted anything on it, so even
+// SQL run as those roles is refused. Writes run with `Prefer: tx=rollback`.
 import { beforeAll } from 'vitest';
 import { createBusiness, createCustomer } from '../support/fixtures.ts';
 import { describeMatrix, type MatrixCase, outcomes, type World } from '../support/matrix.ts';
@@ -17,29 +18,29 @@ beforeAll(async () => {
   [notificationId] = await queueMessages(1, customer.email!);
 });
 
-const serviceRoleOnly = outcomes(['serviceRole'], { users: 'denied', anon: 'denied' });
+const refusedToAll = outcomes([], { users: 'denied', anon: 'denied' });
 
 const cases: MatrixCase[] = [
   {
     table: 'notifications', operation: 'select',
-    run: (tx) => tx`select id, recipient, payload from public.notifications where id = ${notificationId}`,
-    expected: serviceRoleOnly,
+    run: (tx) => tx`select id, recipient, payload from private.notifications where id = ${notificationId}`,
+    expected: refusedToAll,
   },
   {
     table: 'notifications', operation: 'insert',
-    run: (tx) => tx`insert into public.notifications (kind, recipient, payload, dedupe_key)
+    run: (tx) => tx`insert into private.notifications (kind, recipient, payload, dedupe_key)
                     values ('order_paid', 'victim@example.test', '{}', ${`matrix:${Date.now()}`}) returning id`,
-    expected: serviceRoleOnly,
+    expected: refusedToAll,
   },
   {
     table: 'notifications', operation: 'update',
-    run: (tx) => tx`update public.notifications set recipient = 'attacker@example.test' where id = ${notificationId} returning id`,
-    expected: serviceRoleOnly,
+    run: (tx) => tx`update private.notifications set recipient = 'attacker@example.test' where id = ${notificationId} returning id`,
+    expected: refusedToAll,
   },
   {
     table: 'notifications', operation: 'delete',
-    run: (tx) => tx`delete from public.notifications where id = ${notificationId} returning id`,
-    expected: serviceRoleOnly,
+    run: (tx) => tx`delete from private.notifications where id = ${notificationId} returning id`,
+    expected: refusedToAll,
   },
 ];
 

@@ -45,7 +45,7 @@ async function send(body: unknown, jwt = serviceRoleKey) {
 
 /** Makes messages due now, as if their backoff had elapsed. */
 async function makeDue(ids: string[]) {
-  await superuser()`update public.notifications set next_attempt_at = now() where id = any(${ids}::uuid[])`;
+  await superuser()`update private.notifications set next_attempt_at = now() where id = any(${ids}::uuid[])`;
 }
 
 function deliveredTo(recipient: string) {
@@ -81,7 +81,7 @@ describe('delivery', () => {
     const [invitation] = await superuser()`
       insert into public.invitations (business_id, email, role, invited_by) values (${business.id}, ${invitee}, 'viewer', ${business.admin.id})
       returning token`;
-    const [queued] = await superuser()`select id from public.notifications where recipient = ${invitee}`;
+    const [queued] = await superuser()`select id from private.notifications where recipient = ${invitee}`;
     expect((await send({ ids: [queued.id] })).body.data.sent).toBe(1);
     const [email] = deliveredTo(invitee);
     expect(email.text).toContain(`https://shop.sokoni.test/invitations/accept?token=${invitation.token}`);
@@ -182,7 +182,7 @@ describe('retries', () => {
     // A sender claimed it and died: the lease is still running.
     await superuser()`select private.claim_notifications(10, 60, ${ids}::uuid[])`;
     expect((await send({ ids })).body.data.claimed).toBe(0);
-    await superuser()`update public.notifications set locked_until = now() - interval '1 second' where id = ${ids[0]}`;
+    await superuser()`update private.notifications set locked_until = now() - interval '1 second' where id = ${ids[0]}`;
     expect((await send({ ids })).body.data).toMatchObject({ claimed: 1, sent: 1 });
     expect((await notificationsById(ids))[0]).toMatchObject({ status: 'sent', attempts: 2 });
     expect(deliveredTo(recipient)).toHaveLength(1);
@@ -220,7 +220,7 @@ describe('two senders at once', () => {
     const runs = Promise.all([send({ ids }), send({ ids })]);
     try {
       await expect.poll(async () => (await superuser()`
-        select count(*)::int as n from public.notifications where id = any(${ids}::uuid[]) and status = 'sending'`)[0].n,
+        select count(*)::int as n from private.notifications where id = any(${ids}::uuid[]) and status = 'sending'`)[0].n,
       { timeout: 10_000, interval: 20 }).toBe(60);
     } finally {
       release();

@@ -57,7 +57,7 @@ describe('order placed', () => {
       businessId: bare.id, customer, lines: [{ productId: await createProduct(bare.id), name: 'Maize', unitPrice: 10, quantity: 1 }],
     });
     const [queued] = await superuser()`
-      select array_agg(recipient order by recipient) as recipients from public.notifications
+      select array_agg(recipient order by recipient) as recipients from private.notifications
       where kind = 'order_placed_business' and payload->>'order_id' = ${orderId}`;
     // approver and admin hold orders.manage; editor and viewer do not.
     expect(queued.recipients).toEqual([bare.admin.email, bare.approver.email].sort());
@@ -79,7 +79,7 @@ describe('order placed', () => {
   it('sends nothing to an anonymous customer, who has no address', async () => {
     const anonymous = await createUser({ anonymous: true });
     const orderId = await createOrder({ businessId: business.id, customer: anonymous, lines: [{ productId, name: 'x', unitPrice: 1, quantity: 1 }] });
-    const rows = await superuser()`select kind from public.notifications where payload->>'order_id' = ${orderId} order by kind`;
+    const rows = await superuser()`select kind from private.notifications where payload->>'order_id' = ${orderId} order by kind`;
     expect(rows.map((r) => r.kind)).toEqual(['order_placed_business']);
   });
 });
@@ -139,7 +139,7 @@ describe('product review', () => {
     const id = await createProduct(business.id, { status: 'draft', submittedBy: business.editor.id });
     await superuser()`update public.products set status = 'pending_approval' where id = ${id}`;
     await superuser()`update public.products set status = 'archived' where id = ${id}`;
-    const [{ count }] = await superuser()`select count(*)::int from public.notifications where payload->>'product_id' = ${id}`;
+    const [{ count }] = await superuser()`select count(*)::int from private.notifications where payload->>'product_id' = ${id}`;
     expect(count).toBe(0);
   });
 });

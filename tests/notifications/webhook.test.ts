@@ -70,7 +70,7 @@ describe('database webhook', () => {
     let queued: string[] = [];
     await expect(superuser().begin(async (tx) => {
       const rows = await tx`
-        insert into public.notifications (kind, recipient, payload, dedupe_key)
+        insert into private.notifications (kind, recipient, payload, dedupe_key)
         values ('order_paid', ${uniqueEmail('rolled')}, '{}', ${`rollback:${Date.now()}`}) returning id`;
       queued = rows.map((r) => r.id);
       throw new Error('roll back');
@@ -84,7 +84,7 @@ describe('database webhook', () => {
   it('nothing is posted while the transaction is still open', async () => {
     const ids = await superuser().begin(async (tx) => {
       const rows = await tx`
-        insert into public.notifications (kind, recipient, payload, dedupe_key)
+        insert into private.notifications (kind, recipient, payload, dedupe_key)
         values ('order_paid', ${uniqueEmail('open')}, '{}', ${`open:${Date.now()}`}) returning id`;
       const inserted = rows.map((r) => r.id as string);
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -106,20 +106,20 @@ describe('database webhook', () => {
     const after = await queueMessages(1, uniqueEmail('configured'));
     await waitForRequestFor(after);
     expect(requestsFor(skipped)).toHaveLength(0);
-    const [row] = await superuser()`select status from public.notifications where id = ${skipped[0]}`;
+    const [row] = await superuser()`select status from private.notifications where id = ${skipped[0]}`;
     expect(row.status).toBe('pending');
   });
 
   it('a duplicate event (same dedupe key) queues and posts nothing', async () => {
     const key = `dup:${Date.now()}`;
     const insert = () => superuser()`
-      insert into public.notifications (kind, recipient, payload, dedupe_key)
+      insert into private.notifications (kind, recipient, payload, dedupe_key)
       select 'order_paid', 'dup@example.test', '{}', ${key}
       on conflict (dedupe_key) do nothing returning id`;
     const [first] = await insert();
     expect(await insert()).toHaveLength(0);
     await waitForRequestFor([first.id]);
-    const [{ count }] = await superuser()`select count(*)::int from public.notifications where dedupe_key = ${key}`;
+    const [{ count }] = await superuser()`select count(*)::int from private.notifications where dedupe_key = ${key}`;
     expect(count).toBe(1);
   });
 });

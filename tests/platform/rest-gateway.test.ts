@@ -42,9 +42,9 @@ describe('API key at /rest/v1', () => {
 
   it('the bearer token decides the role; a bad one gets PostgREST’s own 401 body', async () => {
     const { anonKey, serviceRoleKey } = await apiKeys();
-    const asService = await rest('/notifications?select=id&limit=1', { headers: { apikey: anonKey, authorization: `Bearer ${serviceRoleKey}` } });
+    const asService = await rest('/role_permissions?select=role&limit=1', { headers: { apikey: anonKey, authorization: `Bearer ${serviceRoleKey}` } });
     expect(asService.status).toBe(200);
-    const asAnon = await rest('/notifications?select=id&limit=1', { headers: { apikey: anonKey } });
+    const asAnon = await rest('/role_permissions?select=role&limit=1', { headers: { apikey: anonKey } });
     expect(asAnon.status).toBe(401);
     expect(await asAnon.json()).toMatchObject({ code: '42501' });
     const forged = await rest('/products?select=id', { headers: { apikey: anonKey, authorization: 'Bearer x.y.z' } });

@@ -1,5 +1,6 @@
 // The schema's privileges, proven as a whole on a database built from the migrations alone:
-// every public table has RLS and a comment; the functions each API role may execute, the
+// every public table has RLS and a comment; public holds only what clients use and private
+// nothing any API role is granted; the functions each API role may execute, the
 // SECURITY DEFINER functions (each with its reason), every API role's table and column
 // privileges and the public buckets equal the checked-in lists in tests/quality/privileges/.
 // A new table, grant, function or bucket cannot land without someone updating those lists
@@ -38,6 +39,64 @@ describe('schema-wide privileges', () => {
       select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = 'public' and (c.relkind = 'm' or (c.relkind = 'v' and not coalesce('security_invoker=true' = any (c.reloptions), false)))`;
     expect(rows.map((row) => row.relname)).toEqual([]);
+  });
+
+  // The rule of README "Decisions": `public` holds what clients reach through the Data API,
+  // `private` what only the database and the service connection use.
+  it('every table in public is granted to a client role (anon or authenticated), else it belongs in private', async () => {
+    const rows = await db.admin`
+      select c.relname as table from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public' and c.relkind in ('r', 'p', 'v', 'm', 'f')
+        and not exists (select 1 from pg_depend d where d.objid = c.oid and d.deptype = 'e')
+        and not exists (
+          select 1 from unnest(array['anon', 'authenticated']) as r (role)
+          where has_table_privilege(r.role, c.oid, 'SELECT, INSERT, UPDATE, DELETE')
+             or has_any_column_privilege(r.role, c.oid, 'SELECT, INSERT, UPDATE')
+        )
+      order by 1`;
+    expect(rows.map((row) => row.table), 'public tables no client may use: move them to private').toEqual([]);
+  });
+
+  it('no API role, service_role included, holds any privilege on a table or sequence in private', async () => {
+    const grants = await tableGrants(db.admin);
+    expect(Object.keys(grants).filter((object) => object.startsWith('private.')), 'revoke, or move the table to public')
+      .toEqual([]);
+  });
+
+  it('every function in public is an RPC a client role may call (or an Auth hook), else it belongs in private', async () => {
+    const rows = await db.admin`
+      select p.oid::regprocedure::text as fn
+      from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+      where n.nspname = 'public'
+        and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e')
+        and not has_function_privilege('anon', p.oid, 'EXECUTE')
+        and not has_function_privilege('authenticated', p.oid, 'EXECUTE')
+        -- Auth calls its hooks as supabase_auth_admin; hosted projects expect them in public.
+        and not has_function_privilege('supabase_auth_admin', p.oid, 'EXECUTE')
+      order by 1`;
+    expect(rows.map((row) => row.fn)).toEqual([]);
+  });
+
+  it('every type in public is used by a public table or function, else it belongs in private', async () => {
+    const rows = await db.admin`
+      select t.typname as type
+      from pg_type t join pg_namespace n on n.oid = t.typnamespace
+      where n.nspname = 'public' and t.typtype in ('e', 'c', 'd')
+        and (t.typtype <> 'c' or (select c.relkind from pg_class c where c.oid = t.typrelid) = 'c')
+        and not exists (select 1 from pg_depend d where d.objid = t.oid and d.deptype = 'e')
+        and not exists (
+          select 1 from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace cn on cn.oid = c.relnamespace
+          where cn.nspname = 'public' and c.relkind in ('r', 'p', 'v', 'm', 'c') and a.attnum > 0 and not a.attisdropped
+            and a.atttypid in (t.oid, t.typarray) and c.oid <> t.typrelid
+        )
+        and not exists (
+          select 1 from pg_proc p join pg_namespace pn on pn.oid = p.pronamespace
+          where pn.nspname = 'public'
+            and (p.prorettype in (t.oid, t.typarray) or t.oid = any (p.proallargtypes) or t.typarray = any (p.proallargtypes)
+                 or t.oid = any (p.proargtypes::oid[]) or t.typarray = any (p.proargtypes::oid[]))
+        )
+      order by 1`;
+    expect(rows.map((row) => row.type)).toEqual([]);
   });
 
   it('the API roles hold exactly the table and column privileges of table-grants.json', async () => {

@@ -13,7 +13,7 @@ const invite = (admin: TestUser, businessId: string, email = uniqueEmail('relay'
 
 async function invitationMails(businessId: string): Promise<number> {
   const [row] = await superuser()`
-    select count(*)::int as n from public.notifications where kind = 'invitation_created' and payload ->> 'business_id' = ${businessId}`;
+    select count(*)::int as n from private.notifications where kind = 'invitation_created' and payload ->> 'business_id' = ${businessId}`;
   return row.n;
 }
 

@@ -58,7 +58,7 @@ export function historyOf(id: string): Promise<Row[]> {
 }
 
 export function eventsOf(id: string): Promise<Row[]> {
-  return superuser()`select * from public.ticket_events where ticket_id = ${id} order by id`;
+  return superuser()`select * from private.ticket_events where ticket_id = ${id} order by id`;
 }
 
 /** Moves a ticket's clock back (its creation, due time, activity and resolution), as time passing would. */

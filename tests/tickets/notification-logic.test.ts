@@ -162,7 +162,7 @@ describe('e-mails', () => {
 });
 
 describe('request body', () => {
-  const webhook = { type: 'INSERT', table: 'ticket_events', schema: 'public', record: { id: 7, kind: 'ticket_opened' }, old_record: null };
+  const webhook = { type: 'INSERT', table: 'ticket_events', schema: 'private', record: { id: 7, kind: 'ticket_opened' }, old_record: null };
 
   it('accepts Supabase\'s webhook payload for ticket_events and the empty sweep body', () => {
     expect(requestBody.safeParse(webhook).success).toBe(true);

@@ -129,25 +129,25 @@ const cases: MatrixCase[] = [
     run: (tx) => tx`delete from public.ticket_history where ticket_id = ${ticket} returning id`,
     expected: refusedToAll,
   },
-  // ticket_events: the notification function's queue, service role only (read).
+  // ticket_events: the notification function's queue, private: no API role reaches it.
   {
     table: 'ticket_events', operation: 'select',
-    run: (tx) => tx`select id, kind from public.ticket_events where ticket_id = ${ticket}`,
-    expected: outcomes(['serviceRole'], { users: 'denied', anon: 'denied' }),
+    run: (tx) => tx`select id, kind from private.ticket_events where ticket_id = ${ticket}`,
+    expected: refusedToAll,
   },
   {
     table: 'ticket_events', operation: 'insert',
-    run: (tx) => tx`insert into public.ticket_events (ticket_id, kind) values (${ticket}, 'sla_warning') returning id`,
+    run: (tx) => tx`insert into private.ticket_events (ticket_id, kind) values (${ticket}, 'sla_warning') returning id`,
     expected: refusedToAll,
   },
   {
     table: 'ticket_events', operation: 'update',
-    run: (tx) => tx`update public.ticket_events set processed_at = now() where ticket_id = ${ticket} returning id`,
+    run: (tx) => tx`update private.ticket_events set processed_at = now() where ticket_id = ${ticket} returning id`,
     expected: refusedToAll,
   },
   {
     table: 'ticket_events', operation: 'delete',
-    run: (tx) => tx`delete from public.ticket_events where ticket_id = ${ticket} returning id`,
+    run: (tx) => tx`delete from private.ticket_events where ticket_id = ${ticket} returning id`,
     expected: refusedToAll,
   },
 ];

@@ -40,7 +40,7 @@ async function concernsUs(body: string): Promise<boolean> {
   const ids = (JSON.parse(body || '{}') as { ids?: string[] }).ids;
   if (!ids?.length) return false;
   const [{ ours }] = await superuser()`
-    select count(*)::int as ours from public.notifications
+    select count(*)::int as ours from private.notifications
     where id = any(${ids}::uuid[]) and kind = 'ticket_message' and payload ->> 'ticket_id' = any(${[...ourTickets]}::text[])`;
   return ours === ids.length;
 }
@@ -117,13 +117,13 @@ async function open(customer: TestUser, subject: string): Promise<Row> {
 }
 
 async function lastEvent(ticketId: string): Promise<Row> {
-  const [event] = await superuser()`select * from public.ticket_events where ticket_id = ${ticketId} order by id desc limit 1`;
+  const [event] = await superuser()`select * from private.ticket_events where ticket_id = ${ticketId} order by id desc limit 1`;
   return event;
 }
 
 function waitProcessed(eventId: string, timeout = 10_000) {
   return expect.poll(async () => {
-    const [row] = await superuser()`select processed_at from public.ticket_events where id = ${eventId}`;
+    const [row] = await superuser()`select processed_at from private.ticket_events where id = ${eventId}`;
     return row.processed_at !== null;
   }, { timeout }).toBe(true);
 }
@@ -135,7 +135,7 @@ function mailTo(user: TestUser, subjectPart: string) {
 function outboxFor(eventId: string) {
   return superuser()`
     select recipient, status, payload ->> 'message' as message, payload ->> 'text' as text
-    from public.notifications where payload ->> 'event_id' = ${eventId} order by recipient`;
+    from private.notifications where payload ->> 'event_id' = ${eventId} order by recipient`;
 }
 
 /**
@@ -165,7 +165,7 @@ describe('end to end', () => {
     const [hook] = received.filter((r) => r.path === '/functions/v1/ticket-notifications' && JSON.parse(r.body).record?.id === Number(event.id));
     expect(hook.authorization).toBe(`Bearer ${serviceRoleKey}`);
     expect(JSON.parse(hook.body)).toMatchObject({
-      type: 'INSERT', table: 'ticket_events', schema: 'public', old_record: null,
+      type: 'INSERT', table: 'ticket_events', schema: 'private', old_record: null,
       record: { id: Number(event.id), ticket_id: ticket.id, kind: 'ticket_opened', actor_id: customer.id },
     });
     expect(await openingWebhookOutcome(ticket.id)).toMatchObject({ status_code: 200, error_msg: null });
@@ -246,7 +246,7 @@ describe('delivery guarantees', () => {
     const event = await lastEvent(ticket.id);
     await openingWebhookOutcome(ticket.id);
     mode = 'up';
-    const payload = JSON.stringify({ type: 'INSERT', table: 'ticket_events', schema: 'public', record: { id: Number(event.id) }, old_record: null });
+    const payload = JSON.stringify({ type: 'INSERT', table: 'ticket_events', schema: 'private', record: { id: Number(event.id) }, old_record: null });
     const call = async () => {
       const res = await functions.call('ticket-notifications', { method: 'POST', jwt: serviceRoleKey, headers: { 'content-type': 'application/json' }, body: payload });
       return (await res.json()).data.outcome as string;
@@ -256,12 +256,12 @@ describe('delivery guarantees', () => {
     let calls!: Promise<string[]>;
     try {
       await blocker.begin(async (tx) => {
-        await tx`select 1 from public.ticket_events where id = ${event.id} for update`;
+        await tx`select 1 from private.ticket_events where id = ${event.id} for update`;
         calls = Promise.all([call(), call()]);
         await expect.poll(async () => {
           const [{ waiting }] = await superuser()`
             select count(*)::int as waiting from pg_stat_activity
-            where wait_event_type = 'Lock' and query like '%from public.ticket_events where id%'`;
+            where wait_event_type = 'Lock' and query like '%from private.ticket_events where id%'`;
           return waiting;
         }, { timeout: 10_000 }).toBe(2);
       });
@@ -314,7 +314,7 @@ describe('who may call it', () => {
   it.each([
     ['invalid JSON', '{', 400],
     ['another table\'s webhook', JSON.stringify({ type: 'INSERT', table: 'tickets', schema: 'public', record: { id: 1 }, old_record: null }), 400],
-    ['an event that does not exist', JSON.stringify({ type: 'INSERT', table: 'ticket_events', schema: 'public', record: { id: 2 ** 40 }, old_record: null }), 404],
+    ['an event that does not exist', JSON.stringify({ type: 'INSERT', table: 'ticket_events', schema: 'private', record: { id: 2 ** 40 }, old_record: null }), 404],
   ])('%s is a %i that changes nothing', async (_label, payload, status) => {
     const res = await functions.call('ticket-notifications', { method: 'POST', jwt: serviceRoleKey, body: payload });
     expect(res.status).toBe(status);

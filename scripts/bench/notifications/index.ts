@@ -35,7 +35,7 @@ try {
   }
 
   const queue = () => db.admin`
-    insert into public.notifications (kind, recipient, payload, dedupe_key)
+    insert into private.notifications (kind, recipient, payload, dedupe_key)
     select 'order_paid', 'buyer' || g || '@bench.example',
            jsonb_build_object('order_id', gen_random_uuid(), 'business_name', 'Bench shop', 'customer_name', 'Buyer ' || g,
                               'total', 100 + g, 'currency', 'KES',
