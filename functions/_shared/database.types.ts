@@ -309,6 +309,10 @@ export type Database = {
         };
         Returns: number;
       };
+      'holds_ticket_manage': {
+        Args: { 'business_id': string; 'user_id': string };
+        Returns: boolean;
+      };
       'image_path_in_use': { Args: { 'object_name': string }; Returns: boolean };
       'is_chat_upload_path': {
         Args: { 'caller': string; 'object_name': string; 'reply_business_ids': (string)[] };
