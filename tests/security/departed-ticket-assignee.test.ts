@@ -27,17 +27,17 @@ afterAll(async () => {
 
 /** Delivers the database webhook of a ticket's last event to ticket-notifications (with the service key) and returns its outbox rows. */
 async function notifyLastEvent(ticketId: string): Promise<{ recipient: string; message: string; text: string }[]> {
-  const [event] = await superuser()`select id from public.ticket_events where ticket_id = ${ticketId} order by id desc limit 1`;
+  const [event] = await superuser()`select id from private.ticket_events where ticket_id = ${ticketId} order by id desc limit 1`;
   const res = await functions.call('ticket-notifications', {
     method: 'POST',
     jwt: serviceRoleKey,
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ type: 'INSERT', table: 'ticket_events', schema: 'public', record: { id: Number(event.id) }, old_record: null }),
+    body: JSON.stringify({ type: 'INSERT', table: 'ticket_events', schema: 'private', record: { id: Number(event.id) }, old_record: null }),
   });
   expect(res.status).toBe(200);
   return await superuser()`
     select recipient, payload ->> 'message' as message, payload ->> 'text' as text
-    from public.notifications where payload ->> 'event_id' = ${event.id} order by recipient` as never;
+    from private.notifications where payload ->> 'event_id' = ${event.id} order by recipient` as never;
 }
 
 const email = (user: TestUser) => user.email!.toLowerCase();
@@ -102,9 +102,9 @@ describe('a departed assignee no longer reads the ticket by e-mail', () => {
     // The comment's event is queued while the approver is the assignee; they are removed before
     // ticket-notifications processes it (a webhook that arrives late, or the sweep).
     await ok(comment(customer, ticketId, 'Please call me back on 0700 111 111'));
-    const [event] = await superuser()`select id from public.ticket_events where ticket_id = ${ticketId} order by id desc limit 1`;
-    await superuser()`update public.ticket_events set processed_at = null where id = ${event.id}`;
-    await superuser()`delete from public.notifications where payload ->> 'event_id' = ${event.id}`;
+    const [event] = await superuser()`select id from private.ticket_events where ticket_id = ${ticketId} order by id desc limit 1`;
+    await superuser()`update private.ticket_events set processed_at = null where id = ${event.id}`;
+    await superuser()`delete from private.notifications where payload ->> 'event_id' = ${event.id}`;
     await ok(rpc(shop.admin, 'remove_member', { business_id: shop.id, user_id: shop.approver.id }));
     try {
       const rows = await notifyLastEvent(ticketId);

@@ -21,24 +21,25 @@ beforeAll(async () => {
   customer = await createCustomer('gateway-tokens');
 });
 
-/** Reads the outbox, which only the service role may read: 200 means "acted as service_role". */
-const readOutbox = (headers: Record<string, string>, query = '') =>
-  rest(`/notifications?select=id&limit=1${query}`, { headers });
+/** Reads every profile: the service role gets them all, a customer only their own. */
+const readProfiles = (headers: Record<string, string>, query = '') =>
+  rest(`/profiles?select=id${query}`, { headers });
 
 describe('API key confusion', () => {
   it('the service key as apikey with a user token acts as that user, not as service_role', async () => {
-    const res = await readOutbox({ apikey: keys.serviceRoleKey, authorization: `Bearer ${customer.jwt}` });
-    expect(res.status).toBe(403);
-    expect(await res.json()).toMatchObject({ code: '42501' });
+    const res = await readProfiles({ apikey: keys.serviceRoleKey, authorization: `Bearer ${customer.jwt}` });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual([{ id: customer.id }]);
   });
 
   it('the service key in the query string with a user token acts as that user', async () => {
-    const res = await readOutbox({ authorization: `Bearer ${customer.jwt}` }, `&apikey=${encodeURIComponent(keys.serviceRoleKey)}`);
-    expect(res.status).toBe(403);
+    const res = await readProfiles({ authorization: `Bearer ${customer.jwt}` }, `&apikey=${encodeURIComponent(keys.serviceRoleKey)}`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual([{ id: customer.id }]);
   });
 
   it('a user token as the apikey is refused by the gateway (401), whatever the bearer', async () => {
-    const res = await readOutbox({ apikey: customer.jwt, authorization: `Bearer ${keys.serviceRoleKey}` });
+    const res = await readProfiles({ apikey: customer.jwt, authorization: `Bearer ${keys.serviceRoleKey}` });
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ message: 'Invalid API key' });
   });
@@ -53,7 +54,7 @@ describe('forged and expired tokens', () => {
       Promise.resolve(`${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"role":"service_role","exp":1983812996}').toString('base64url')}.`)],
     ['expired', async () => (await withClaims(customer, { exp: Math.floor(Date.now() / 1000) - 60 })).jwt],
   ])('a token %s is refused with 401 and reads nothing', async (_label, token) => {
-    const res = await readOutbox({ apikey: keys.anonKey, authorization: `Bearer ${await token()}` });
+    const res = await readProfiles({ apikey: keys.anonKey, authorization: `Bearer ${await token()}` });
     expect(res.status).toBe(401);
     const tickets = await rest('/tickets?select=id', { headers: { apikey: keys.anonKey, authorization: `Bearer ${await token()}` } });
     expect(tickets.status).toBe(401);
