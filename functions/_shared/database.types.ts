@@ -953,8 +953,10 @@ export type Database = {
           'created_at': string;
           'currency': string;
           'id': string;
+          'phone': string | null;
           'provider': string;
           'provider_ref': string | null;
+          'receipt': string | null;
           'redirect_url': string | null;
           'status': Database['public']['Enums']['payment_status'];
           'updated_at': string;
@@ -966,8 +968,10 @@ export type Database = {
           'created_at'?: string;
           'currency': string;
           'id'?: string;
+          'phone'?: string | null;
           'provider': string;
           'provider_ref'?: string | null;
+          'receipt'?: string | null;
           'redirect_url'?: string | null;
           'status'?: Database['public']['Enums']['payment_status'];
           'updated_at'?: string;
@@ -978,8 +982,10 @@ export type Database = {
           'created_at'?: string;
           'currency'?: string;
           'id'?: string;
+          'phone'?: string | null;
           'provider'?: string;
           'provider_ref'?: string | null;
+          'receipt'?: string | null;
           'redirect_url'?: string | null;
           'status'?: Database['public']['Enums']['payment_status'];
           'updated_at'?: string;

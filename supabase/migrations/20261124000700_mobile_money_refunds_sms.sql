@@ -1,0 +1,365 @@
+-- Mobile money (ClickPesa for Tanzania, M-Pesa Daraja STK push for Kenya) behind the payment
+-- provider interface, the status sweep for lost callbacks, refunds, late payments, and SMS as a
+-- second notification channel. docs/payments.md describes the flows and the decisions.
+--
+-- Mobile-money payments settle only through private.apply_mobile_payment, called by the
+-- payment webhook and the status sweep after the provider itself confirmed the payment.
+
+-- ============================================================================
+-- Payments: mobile-money methods and columns
+-- ============================================================================
+alter table public.checkouts drop constraint checkouts_payment_method_check;
+alter table public.checkouts add constraint checkouts_payment_method_check
+  check (payment_method in ('manual', 'stripe', 'clickpesa', 'mpesa'));
+
+alter table public.payments drop constraint payments_provider_check;
+alter table public.payments add constraint payments_provider_check
+  check (provider in ('manual', 'stripe', 'clickpesa', 'mpesa'));
+alter table public.payments
+  add column phone text check (phone ~ '^[1-9][0-9]{8,14}$'),
+  add column receipt text check (char_length(receipt) <= 100);
+comment on column public.payments.phone is
+  'Mobile money: the paying number, digits with the country code first (255…, 254…), as the providers take it.';
+comment on column public.payments.receipt is
+  'The provider''s receipt once paid (M-Pesa MpesaReceiptNumber, ClickPesa paymentReference).';
+comment on column public.payments.provider_ref is
+  'The provider''s id for this payment: a Stripe Checkout Session id, a ClickPesa orderReference, an M-Pesa CheckoutRequestID; null until started.';
+create index payments_pending_mobile_idx on public.payments (created_at)
+  where status = 'pending' and provider in ('clickpesa', 'mpesa');
+
+drop function private.place_checkout(uuid, text, text, jsonb, text);
+
+-- place_checkout again, with mobile money: the payer's phone (digits, country code first, as the
+-- checkout function normalised it) and each provider's currency rule. The 5-argument version is
+-- dropped above: one function, the phone defaulting to none.
+create function private.place_checkout(
+  buyer uuid,
+  idempotency_key text,
+  payment_method text,
+  shipping_address jsonb,
+  notes text,
+  phone text default null
+) returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+-- Every column reference below is qualified; bare names are the parameters.
+#variable_conflict use_variable
+declare
+  buyer_cart uuid;
+  body_hash text;
+  current_cart_hash text;
+  existing public.checkouts;
+  line_count int;
+  lines private.checkout_line[];
+  unavailable text;
+  short text;
+  total numeric(12, 2);
+  currencies text[];
+  new_checkout uuid;
+begin
+  if buyer is null then
+    raise exception 'Sign in to check out.' using errcode = '42501';
+  end if;
+  if idempotency_key is null or char_length(idempotency_key) not between 8 and 200 then
+    raise exception 'The Idempotency-Key must be 8 to 200 characters.' using errcode = '22023';
+  end if;
+  if payment_method is null or payment_method not in ('manual', 'stripe', 'clickpesa', 'mpesa') then
+    raise exception 'The payment method must be manual, stripe, clickpesa or mpesa.' using errcode = '22023';
+  end if;
+  if (payment_method in ('clickpesa', 'mpesa')) <> (phone is not null) then
+    raise exception 'A phone number goes with a mobile-money payment (clickpesa, mpesa), and only with one.' using errcode = '22023';
+  end if;
+  if phone !~ '^[1-9][0-9]{8,14}$' then
+    raise exception 'The phone number must be digits with the country code first, without +.' using errcode = '22023';
+  end if;
+  if shipping_address is null or jsonb_typeof(shipping_address) <> 'object' then
+    raise exception 'The shipping address must be an object.' using errcode = '22023';
+  end if;
+  if char_length(notes) > 1000 then
+    raise exception 'The notes are longer than 1000 characters.' using errcode = '22023';
+  end if;
+  body_hash := encode(sha256(convert_to(jsonb_build_object(
+    'payment_method', payment_method, 'shipping_address', shipping_address, 'notes', notes, 'phone', phone)::text, 'UTF8')), 'hex');
+
+  -- The cart lock serialises a user's concurrent checkouts, so a retry racing its original
+  -- waits here and then finds the stored checkout.
+  select c.id into buyer_cart from public.carts c where c.user_id = buyer for update;
+  -- The lines too (a quantity changed through PostgREST meanwhile would otherwise be lost),
+  -- fingerprinted in the same pass.
+  select count(*), encode(sha256(convert_to(coalesce(string_agg(l.product_id::text || 'x' || l.quantity, ',' order by l.product_id), ''), 'UTF8')), 'hex')
+  into line_count, current_cart_hash
+  from (select ci.product_id, ci.quantity from public.cart_items ci where ci.cart_id = buyer_cart order by ci.id for update) l;
+
+  select * into existing from public.checkouts c where c.user_id = buyer and c.idempotency_key = place_checkout.idempotency_key;
+  if found then
+    if existing.request_hash <> body_hash then
+      raise exception 'This Idempotency-Key was already used with a different request body.' using errcode = 'PT409';
+    end if;
+    if line_count > 0 and current_cart_hash <> existing.cart_hash then
+      raise exception 'This Idempotency-Key was already used with a different cart.' using errcode = 'PT409';
+    end if;
+    return private.checkout_result(existing.id) || jsonb_build_object('replayed', true);
+  end if;
+
+  if line_count = 0 then
+    raise exception 'Your cart is empty.' using errcode = 'PT422';
+  end if;
+
+  -- Lock the products in id order: concurrent checkouts queue instead of deadlocking.
+  select array_agg((p.id, p.business_id, p.name, p.unit, p.price, p.currency, p.status, p.stock_quantity, ci.quantity)::private.checkout_line
+                   order by p.id)
+  into lines
+  from (
+    select p.* from public.products p
+    where p.id in (select ci.product_id from public.cart_items ci where ci.cart_id = buyer_cart)
+    order by p.id
+    for update
+  ) p
+  join public.cart_items ci on ci.cart_id = buyer_cart and ci.product_id = p.id;
+
+  -- Every check in one pass over the locked lines; the first problem is reported. A product
+  -- that is no longer approved is named by id only: its current name and status may be an
+  -- edit no approver has seen, which the buyer may not read.
+  select (array_agg(format('Product %s in your cart is no longer available; remove it to check out.', l.product_id)
+                    order by l.product_id)
+            filter (where l.status <> 'approved'))[1],
+         (array_agg(format('Only %s %s of %s left; your cart has %s.', l.stock, l.unit, l.name, l.quantity) order by l.name)
+            filter (where l.stock < l.quantity))[1],
+         array_agg(distinct l.currency order by l.currency),
+         sum(l.price * l.quantity)
+  into unavailable, short, currencies, total
+  from unnest(lines) l;
+  if coalesce(unavailable, short) is not null then
+    raise exception '%', coalesce(unavailable, short) using errcode = 'PT422';
+  end if;
+  if cardinality(currencies) > 1 then
+    raise exception 'Your cart mixes currencies (%); check out one currency at a time.', array_to_string(currencies, ', ')
+      using errcode = 'PT422';
+  end if;
+  -- ClickPesa collects Tanzanian shillings only; M-Pesa (Daraja) collects Kenyan shillings in
+  -- whole units (its Amount is an integer).
+  if payment_method = 'clickpesa' and currencies[1] <> 'TZS' then
+    raise exception 'ClickPesa takes TZS only; your cart is in %.', currencies[1] using errcode = 'PT422';
+  end if;
+  if payment_method = 'mpesa' and currencies[1] <> 'KES' then
+    raise exception 'M-Pesa takes KES only; your cart is in %.', currencies[1] using errcode = 'PT422';
+  end if;
+  if payment_method = 'mpesa' and total <> trunc(total) then
+    raise exception 'M-Pesa takes whole shillings; your total is % KES.', total using errcode = 'PT422';
+  end if;
+
+  insert into public.checkouts (user_id, idempotency_key, request_hash, cart_hash, payment_method, total, currency,
+                                shipping_address, notes)
+  values (buyer, idempotency_key, body_hash, current_cart_hash, payment_method, total, currencies[1], shipping_address, notes)
+  returning id into new_checkout;
+
+  -- One order per business, its item snapshots and its first history row, in one statement.
+  with placed as (
+    insert into public.orders (checkout_id, business_id, customer_id, subtotal, total, currency, shipping_address, notes)
+    select new_checkout, l.business_id, buyer, sum(l.price * l.quantity), sum(l.price * l.quantity), currencies[1],
+           shipping_address, notes
+    from unnest(lines) l group by l.business_id
+    returning id, business_id
+  ), items as (
+    insert into public.order_items (order_id, business_id, product_id, product_name, unit, unit_price, quantity, line_total)
+    select o.id, l.business_id, l.product_id, l.name, l.unit, l.price, l.quantity, l.price * l.quantity
+    from placed o join unnest(lines) l on l.business_id = o.business_id
+  )
+  insert into public.order_status_history (order_id, business_id, from_status, to_status, actor_id, note)
+  select o.id, o.business_id, null, 'pending_payment', buyer, 'Order placed' from placed o;
+
+  update public.products p set stock_quantity = p.stock_quantity - l.quantity
+  from unnest(lines) l where p.id = l.product_id;
+
+  insert into public.payments (checkout_id, provider, amount, currency, phone)
+  values (new_checkout, payment_method, total, currencies[1], phone);
+
+  delete from public.cart_items ci where ci.cart_id = buyer_cart;
+
+  return private.checkout_result(new_checkout) || jsonb_build_object('replayed', false);
+end;
+$$;
+revoke all on function private.place_checkout(uuid, text, text, jsonb, text, text) from public;
+comment on function private.place_checkout(uuid, text, text, jsonb, text, text) is
+  'Checkout in one transaction: products locked in id order, prices from the database, one order per business, stock reserved, cart cleared, the provider''s currency rule checked. The same key replays the stored answer.';
+
+-- A USSD or STK push cannot be withdrawn once sent, like a Stripe session: cancelling one order
+-- of such a checkout while the push is open would let the customer pay for a cancelled order.
+create or replace function private.refuse_cancelling_open_card_payment(target public.orders, new_status public.order_status)
+returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  method text;
+begin
+  select c.payment_method into method from public.checkouts c where c.id = target.checkout_id;
+  if new_status = 'cancelled' and target.status = 'pending_payment' and method = 'stripe' then
+    raise exception 'Order % waits for a card payment: leave the payment page unpaid and it is cancelled, with its stock restored, when the session expires (30 minutes).', target.id
+      using errcode = 'PT422';
+  end if;
+  if new_status = 'cancelled' and target.status = 'pending_payment' and method in ('clickpesa', 'mpesa') then
+    raise exception 'Order % waits for a mobile-money payment already requested on the customer''s phone: decline it there and the order is cancelled, with its stock restored.', target.id
+      using errcode = 'PT422';
+  end if;
+end;
+$$;
+revoke all on function private.refuse_cancelling_open_card_payment(public.orders, public.order_status) from public;
+
+-- Applies what a mobile-money provider confirmed about one payment, once per (provider,
+-- event_id): the payment webhook passes the callback (event_id: ClickPesa's payment id, M-Pesa's
+-- CheckoutRequestID) and the status sweep its own query ('status:' || reference). The caller has
+-- asked the provider's status endpoint first: `confirmed_*` are the provider's answer, `claimed_*`
+-- what the callback said. Settles only the payment recorded under `payment_ref`, only when the
+-- provider says it succeeded for exactly the checkout's amount and currency and the callback
+-- claims no other; anything else is stored as rejected or ignored and changes nothing.
+create function private.apply_mobile_payment(
+  provider text,
+  event_id text,
+  event_type text,
+  payload jsonb,
+  payment_ref text,
+  claimed_amount numeric,
+  claimed_currency text,
+  confirmed_status text,
+  confirmed_amount numeric,
+  confirmed_currency text,
+  receipt text,
+  reason text
+) returns text
+language plpgsql
+set search_path = ''
+as $$
+#variable_conflict use_variable
+declare
+  inbox_id uuid;
+  target uuid;
+  checkout_row public.checkouts;
+  amount numeric;
+  pending_order uuid;
+  verdict public.payment_event_status := 'ignored';
+  result text;
+begin
+  if provider not in ('clickpesa', 'mpesa') then
+    raise exception 'Not a mobile-money provider: %.', provider using errcode = '22023';
+  end if;
+  if confirmed_status is null or confirmed_status not in ('succeeded', 'failed', 'pending', 'unknown') then
+    raise exception 'The confirmed status must be succeeded, failed, pending or unknown.' using errcode = '22023';
+  end if;
+  insert into public.payment_events (provider, event_id, event_type, payload)
+  values (provider, event_id, event_type, payload)
+  on conflict on constraint payment_events_provider_event_id_key do nothing
+  returning id into inbox_id;
+  if inbox_id is null then
+    return 'duplicate';
+  end if;
+
+  select p.checkout_id into target from public.payments p
+  where p.provider = apply_mobile_payment.provider and p.provider_ref = payment_ref;
+  if target is null then
+    result := 'unknown payment';
+  else
+    select * into checkout_row from public.checkouts c where c.id = target for update;
+    amount := coalesce(confirmed_amount, claimed_amount);
+    if claimed_amount is not null and (claimed_amount <> checkout_row.total
+                                       or coalesce(claimed_currency, checkout_row.currency) <> checkout_row.currency) then
+      verdict := 'rejected';
+      result := format('rejected: the callback claims %s %s, checkout %s is %s %s', claimed_amount,
+                       coalesce(claimed_currency, ''), target, checkout_row.total, checkout_row.currency);
+    elsif confirmed_status = 'unknown' then
+      verdict := 'rejected';
+      result := format('rejected: %s knows no payment %s for reference %s', provider, event_id, payment_ref);
+    elsif confirmed_status = 'pending' then
+      result := 'awaiting: the provider still reports the payment pending';
+    elsif confirmed_status = 'succeeded' and (amount is null or amount <> checkout_row.total
+                                              or coalesce(confirmed_currency, checkout_row.currency) <> checkout_row.currency) then
+      verdict := 'rejected';
+      result := format('rejected: %s %s paid, checkout %s is %s %s', coalesce(amount::text, 'no amount'),
+                       coalesce(confirmed_currency, ''), target, checkout_row.total, checkout_row.currency);
+    elsif checkout_row.status = 'paid' then
+      result := 'already paid';
+    elsif checkout_row.status = 'cancelled' then
+      -- Money that arrived for a cancelled checkout is listed for staff (private.late_payments).
+      result := format('late: %s after checkout was cancelled', case when confirmed_status = 'succeeded' then 'paid' else 'failed' end);
+    elsif confirmed_status = 'succeeded' then
+      for pending_order in
+        select o.id from public.orders o where o.checkout_id = target and o.status = 'pending_payment' order by o.id
+      loop
+        perform private.change_order_status(pending_order, 'paid', null,
+          format('Paid by %s (%s)', case provider when 'mpesa' then 'M-Pesa' else 'ClickPesa' end, coalesce(receipt, payment_ref)));
+      end loop;
+      update public.payments p set status = 'succeeded', receipt = apply_mobile_payment.receipt
+      where p.checkout_id = target and p.provider = apply_mobile_payment.provider;
+      verdict := 'applied';
+      result := 'paid';
+    else
+      perform private.cancel_checkout(target, left('Mobile-money payment failed: ' || coalesce(reason, 'no reason given'), 2000), 'failed');
+      verdict := 'applied';
+      result := 'cancelled';
+    end if;
+  end if;
+  update public.payment_events e
+  set processed_at = now(), status = verdict, outcome = result, checkout_id = target
+  where e.id = inbox_id;
+  return result;
+end;
+$$;
+revoke all on function private.apply_mobile_payment(text, text, text, jsonb, text, numeric, text, text, numeric, text, text, text) from public;
+comment on function private.apply_mobile_payment(text, text, text, jsonb, text, numeric, text, text, numeric, text, text, text) is
+  'Stores a mobile-money callback or status answer once (provider + event id) and applies what the provider confirmed: success for the checkout''s exact amount pays it, failure cancels it. Duplicates, late and mismatched results change nothing; mismatched ones are stored as rejected.';
+
+-- Whether the inbox already holds an event (the webhook skips the provider's status query for a
+-- replay). Reading it is only a shortcut: apply_mobile_payment decides duplicates itself.
+create function private.payment_event_seen(provider text, event_id text) returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select exists (select 1 from public.payment_events e
+                 where e.provider = payment_event_seen.provider and e.event_id = payment_event_seen.event_id)
+$$;
+revoke all on function private.payment_event_seen(text, text) from public;
+
+-- ============================================================================
+-- Status sweep: mobile-money payments whose callback was lost
+-- ============================================================================
+-- Payments still pending `min_age` after they started, oldest first, for the payment-status
+-- function to ask their provider about. No lock: a result the sweep applies is stored once under
+-- 'status:' || reference, and one a callback applied meanwhile changes nothing twice.
+create function private.pending_mobile_payments(min_age interval, max_rows int)
+returns table (checkout_id uuid, provider text, provider_ref text, amount numeric, currency text)
+language sql
+stable
+set search_path = ''
+as $$
+  select p.checkout_id, p.provider, p.provider_ref, p.amount, p.currency
+  from public.payments p
+  join public.checkouts c on c.id = p.checkout_id
+  where p.status = 'pending' and p.provider in ('clickpesa', 'mpesa') and p.provider_ref is not null
+    and c.status = 'pending_payment' and p.created_at < now() - min_age
+  order by p.created_at
+  limit max_rows
+$$;
+revoke all on function private.pending_mobile_payments(interval, int) from public;
+comment on function private.pending_mobile_payments(interval, int) is
+  'Mobile-money payments still pending after min_age, for the status sweep (payment-status) to confirm with their provider.';
+
+-- The sweep: asks payment-status (body {}) to query the providers.
+create function private.request_payment_status_sweep() returns bigint
+language sql
+set search_path = ''
+as $$
+  select private.call_function('payment-status', '{}'::jsonb, 60000)
+$$;
+revoke all on function private.request_payment_status_sweep() from public;
+
+-- Every minute where pg_cron exists (hosted projects; the local stack runs its stand-in).
+do $$
+begin
+  if exists (select 1 from pg_namespace where nspname = 'cron') then
+    perform cron.schedule('payment-status-sweep', '* * * * *', 'select private.request_payment_status_sweep()');
+  end if;
+end
+$$;
