@@ -12,9 +12,8 @@ import { envText } from '../_shared/env.ts';
 import { HttpError } from '../_shared/errors.ts';
 import { handle, serve } from '../_shared/http.ts';
 import { jsonLogger, type Logger } from '../_shared/log.ts';
-import { clickPesaClient } from '../_shared/clickpesa.ts';
 import { clickPesaPayments, mpesaPayments, unconfigured } from '../_shared/mobile-money.ts';
-import { mpesaClient } from '../_shared/mpesa.ts';
+import { clickPesaFromEnv, mpesaFromEnv } from '../_shared/mobile-money-env.ts';
 import { manualPayments, type PaymentMethod, type PaymentProvider, type PaymentSession, stripePayments, unconfiguredStripe } from '../_shared/payments.ts';
 import { runSteps, StepFailed } from '../_shared/steps.ts';
 import { stripeCheckoutSessions } from '../_shared/stripe.ts';
@@ -120,31 +119,9 @@ export function createCheckoutHandler({ db, verify, providers, log = jsonLogger(
   });
 }
 
-function clickPesaProvider(): PaymentProvider {
-  const clientId = envText('CLICKPESA_CLIENT_ID');
-  const apiKey = envText('CLICKPESA_API_KEY');
-  const checksumKey = envText('CLICKPESA_CHECKSUM_KEY');
-  if (!clientId || !apiKey || !checksumKey) return unconfigured('clickpesa', 'CLICKPESA_CLIENT_ID, CLICKPESA_API_KEY and CLICKPESA_CHECKSUM_KEY');
-  return clickPesaPayments(clickPesaClient({ apiBase: envText('CLICKPESA_API_BASE', 'https://api.clickpesa.com/third-parties'), clientId, apiKey, checksumKey }));
-}
-
-function mpesaProvider(): PaymentProvider {
-  const consumerKey = envText('MPESA_CONSUMER_KEY');
-  const consumerSecret = envText('MPESA_CONSUMER_SECRET');
-  const shortcode = envText('MPESA_SHORTCODE');
-  const passkey = envText('MPESA_PASSKEY');
-  const callbackToken = envText('MPESA_CALLBACK_TOKEN');
-  const supabaseUrl = envText('SUPABASE_URL');
-  if (!consumerKey || !consumerSecret || !shortcode || !passkey || !callbackToken || !supabaseUrl) {
-    return unconfigured('mpesa', 'MPESA_CONSUMER_KEY, MPESA_CONSUMER_SECRET, MPESA_SHORTCODE, MPESA_PASSKEY and MPESA_CALLBACK_TOKEN');
-  }
-  return mpesaPayments(
-    mpesaClient({ apiBase: envText('MPESA_API_BASE', 'https://sandbox.safaricom.co.ke'), consumerKey, consumerSecret, shortcode, passkey }),
-    `${supabaseUrl.replace(/\/+$/, '')}/functions/v1/payment-webhook/mpesa/${callbackToken}`,
-  );
-}
-
 if (import.meta.main) {
+  const clickpesa = clickPesaFromEnv();
+  const mpesa = mpesaFromEnv();
   const siteUrl = envText('SITE_URL', 'http://127.0.0.1:3000');
   const stripeKey = envText('STRIPE_SECRET_KEY');
   serve(createCheckoutHandler({
@@ -159,8 +136,10 @@ if (import.meta.main) {
           sessionMinutes: 30,
         })
         : unconfiguredStripe,
-      clickpesa: clickPesaProvider(),
-      mpesa: mpesaProvider(),
+      clickpesa: clickpesa ? clickPesaPayments(clickpesa.client) : unconfigured('clickpesa', 'CLICKPESA_CLIENT_ID, CLICKPESA_API_KEY and CLICKPESA_CHECKSUM_KEY'),
+      mpesa: mpesa
+        ? mpesaPayments(mpesa.client, mpesa.callbackUrl)
+        : unconfigured('mpesa', 'MPESA_CONSUMER_KEY, MPESA_CONSUMER_SECRET, MPESA_SHORTCODE, MPESA_PASSKEY and MPESA_CALLBACK_TOKEN'),
     },
   }));
 }

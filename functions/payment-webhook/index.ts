@@ -7,7 +7,7 @@
 // Mobile money settles only on the provider's own answer (private.apply_mobile_payment); each
 // event is stored once and applied once; duplicates change nothing twice.
 import { parseJson } from '../_shared/body.ts';
-import { type ClickPesaClient, clickPesaChecksum, clickPesaClient, constantTimeEqual } from '../_shared/clickpesa.ts';
+import { type ClickPesaClient, clickPesaChecksum, constantTimeEqual } from '../_shared/clickpesa.ts';
 import { connectDatabase, type Db } from '../_shared/database.ts';
 import { success } from '../_shared/envelope.ts';
 import { envText } from '../_shared/env.ts';
@@ -15,7 +15,8 @@ import { HttpError, parseInput } from '../_shared/errors.ts';
 import { handle, serve } from '../_shared/http.ts';
 import { jsonLogger, type Logger } from '../_shared/log.ts';
 import { applyMobilePayment, clickPesaPaymentOf, clickPesaStatus, eventSeen, mpesaStatus } from '../_shared/mobile-money.ts';
-import { type MpesaClient, mpesaClient } from '../_shared/mpesa.ts';
+import { clickPesaFromEnv, mpesaFromEnv } from '../_shared/mobile-money-env.ts';
+import type { MpesaClient } from '../_shared/mpesa.ts';
 import { eventSchema } from './event.ts';
 import { clickPesaCallbackSchema, clickPesaClaim, mpesaCallbackSchema, mpesaClaim } from './mobile-callbacks.ts';
 import { checkStripeSignature } from './stripe-signature.ts';
@@ -119,29 +120,11 @@ export function createPaymentWebhookHandler(
 }
 
 if (import.meta.main) {
-  const clickPesaKey = envText('CLICKPESA_CHECKSUM_KEY');
-  const clientId = envText('CLICKPESA_CLIENT_ID');
-  const apiKey = envText('CLICKPESA_API_KEY');
-  const consumerKey = envText('MPESA_CONSUMER_KEY');
-  const consumerSecret = envText('MPESA_CONSUMER_SECRET');
-  const shortcode = envText('MPESA_SHORTCODE');
-  const passkey = envText('MPESA_PASSKEY');
-  const callbackToken = envText('MPESA_CALLBACK_TOKEN');
   // Without a secret no signature, checksum or token can be valid: every event is refused.
   serve(createPaymentWebhookHandler({
     db: connectDatabase(),
     stripeWebhookSecret: envText('STRIPE_WEBHOOK_SECRET', ''),
-    clickpesa: clickPesaKey && clientId && apiKey
-      ? {
-        checksumKey: clickPesaKey,
-        client: clickPesaClient({ apiBase: envText('CLICKPESA_API_BASE', 'https://api.clickpesa.com/third-parties'), clientId, apiKey, checksumKey: clickPesaKey }),
-      }
-      : null,
-    mpesa: consumerKey && consumerSecret && shortcode && passkey && callbackToken
-      ? {
-        callbackToken,
-        client: mpesaClient({ apiBase: envText('MPESA_API_BASE', 'https://sandbox.safaricom.co.ke'), consumerKey, consumerSecret, shortcode, passkey }),
-      }
-      : null,
+    clickpesa: clickPesaFromEnv(),
+    mpesa: mpesaFromEnv(),
   }));
 }

@@ -24,8 +24,8 @@ comment on column public.payments.receipt is
   'The provider''s receipt once paid (M-Pesa MpesaReceiptNumber, ClickPesa paymentReference).';
 comment on column public.payments.provider_ref is
   'The provider''s id for this payment: a Stripe Checkout Session id, a ClickPesa orderReference, an M-Pesa CheckoutRequestID; null until started.';
-create index payments_pending_mobile_idx on public.payments (created_at)
-  where status = 'pending' and provider in ('clickpesa', 'mpesa');
+create index payments_open_mobile_idx on public.payments (created_at)
+  where status in ('pending', 'cancelled') and provider in ('clickpesa', 'mpesa');
 
 drop function private.place_checkout(uuid, text, text, jsonb, text);
 
@@ -325,9 +325,11 @@ revoke all on function private.payment_event_seen(text, text) from public;
 -- ============================================================================
 -- Status sweep: mobile-money payments whose callback was lost
 -- ============================================================================
--- Payments still pending `min_age` after they started, oldest first, for the payment-status
--- function to ask their provider about. No lock: a result the sweep applies is stored once under
--- 'status:' || reference, and one a callback applied meanwhile changes nothing twice.
+-- The mobile-money payments to ask their provider about: those still pending `min_age` after they
+-- started (a lost callback), and those whose checkout expired meanwhile without any word from
+-- the provider, for a day (money approved after the expiry is then listed as late, not lost).
+-- No lock: a result the sweep applies is stored once under 'status:' || reference, and one a
+-- callback applied meanwhile changes nothing twice.
 create function private.pending_mobile_payments(min_age interval, max_rows int)
 returns table (checkout_id uuid, provider text, provider_ref text, amount numeric, currency text)
 language sql
@@ -337,8 +339,13 @@ as $$
   select p.checkout_id, p.provider, p.provider_ref, p.amount, p.currency
   from public.payments p
   join public.checkouts c on c.id = p.checkout_id
-  where p.status = 'pending' and p.provider in ('clickpesa', 'mpesa') and p.provider_ref is not null
-    and c.status = 'pending_payment' and p.created_at < now() - min_age
+  where p.provider in ('clickpesa', 'mpesa') and p.status in ('pending', 'cancelled') and p.provider_ref is not null
+    and p.created_at < now() - min_age
+    and (
+      (p.status = 'pending' and c.status = 'pending_payment')
+      or (p.status = 'cancelled' and c.status = 'cancelled' and p.created_at > now() - interval '1 day'
+          and not exists (select 1 from public.payment_events e where e.checkout_id = c.id))
+    )
   order by p.created_at
   limit max_rows
 $$;
