@@ -1206,6 +1206,95 @@ export type Database = {
         };
         Relationships: [];
       };
+      'refunds': {
+        Row: {
+          'amount': number;
+          'business_id': string | null;
+          'checkout_id': string;
+          'created_at': string;
+          'currency': string;
+          'failure': string | null;
+          'id': string;
+          'idempotency_key': string | null;
+          'kind': string;
+          'order_id': string | null;
+          'paid_out_at': string | null;
+          'paid_out_by': string | null;
+          'payment_id': string;
+          'provider': string;
+          'provider_ref': string | null;
+          'reason': string | null;
+          'requested_by': string | null;
+          'status': Database['public']['Enums']['refund_status'];
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'amount': number;
+          'business_id'?: string | null;
+          'checkout_id': string;
+          'created_at'?: string;
+          'currency': string;
+          'failure'?: string | null;
+          'id'?: string;
+          'idempotency_key'?: string | null;
+          'kind': string;
+          'order_id'?: string | null;
+          'paid_out_at'?: string | null;
+          'paid_out_by'?: string | null;
+          'payment_id': string;
+          'provider': string;
+          'provider_ref'?: string | null;
+          'reason'?: string | null;
+          'requested_by'?: string | null;
+          'status': Database['public']['Enums']['refund_status'];
+          'updated_at'?: string;
+        };
+        Update: {
+          'amount'?: number;
+          'business_id'?: string | null;
+          'checkout_id'?: string;
+          'created_at'?: string;
+          'currency'?: string;
+          'failure'?: string | null;
+          'id'?: string;
+          'idempotency_key'?: string | null;
+          'kind'?: string;
+          'order_id'?: string | null;
+          'paid_out_at'?: string | null;
+          'paid_out_by'?: string | null;
+          'payment_id'?: string;
+          'provider'?: string;
+          'provider_ref'?: string | null;
+          'reason'?: string | null;
+          'requested_by'?: string | null;
+          'status'?: Database['public']['Enums']['refund_status'];
+          'updated_at'?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'refunds_checkout_id_fkey';
+            columns: ['checkout_id'];
+            isOneToOne: false;
+            referencedRelation: 'checkouts';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'refunds_order_id_business_id_fkey';
+            columns: ['order_id', 'business_id'];
+            isOneToOne: false;
+            referencedRelation: 'orders';
+            referencedColumns: ['id', 'business_id'];
+          },
+          {
+            foreignKeyName: 'refunds_payment_id_fkey';
+            columns: ['payment_id'];
+            isOneToOne: false;
+            referencedRelation: 'payments';
+            referencedColumns: ['id'];
+          },
+        ];
+      };
       'role_permissions': {
         Row: {
           'created_at': string;
@@ -1773,6 +1862,36 @@ export type Database = {
           isSetofReturn: false;
         };
       };
+      'mark_refund_paid_out': {
+        Args: { 'note'?: string; 'refund_id': string };
+        Returns: {
+          'amount': number;
+          'business_id': string | null;
+          'checkout_id': string;
+          'created_at': string;
+          'currency': string;
+          'failure': string | null;
+          'id': string;
+          'idempotency_key': string | null;
+          'kind': string;
+          'order_id': string | null;
+          'paid_out_at': string | null;
+          'paid_out_by': string | null;
+          'payment_id': string;
+          'provider': string;
+          'provider_ref': string | null;
+          'reason': string | null;
+          'requested_by': string | null;
+          'status': Database['public']['Enums']['refund_status'];
+          'updated_at': string;
+        };
+        SetofOptions: {
+          from: '*';
+          to: 'refunds';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
       'messages_since': {
         Args: { 'after_seq': number; 'conversation_id': string; 'max_rows'?: number };
         Returns: {
@@ -1864,6 +1983,41 @@ export type Database = {
         SetofOptions: {
           from: '*';
           to: 'tickets';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      'refund_order': {
+        Args: {
+          'amount'?: number;
+          'idempotency_key'?: string;
+          'order_id': string;
+          'reason'?: string;
+        };
+        Returns: {
+          'amount': number;
+          'business_id': string | null;
+          'checkout_id': string;
+          'created_at': string;
+          'currency': string;
+          'failure': string | null;
+          'id': string;
+          'idempotency_key': string | null;
+          'kind': string;
+          'order_id': string | null;
+          'paid_out_at': string | null;
+          'paid_out_by': string | null;
+          'payment_id': string;
+          'provider': string;
+          'provider_ref': string | null;
+          'reason': string | null;
+          'requested_by': string | null;
+          'status': Database['public']['Enums']['refund_status'];
+          'updated_at': string;
+        };
+        SetofOptions: {
+          from: '*';
+          to: 'refunds';
           isOneToOne: true;
           isSetofReturn: false;
         };
@@ -2072,6 +2226,7 @@ export type Database = {
       'payment_event_status': 'applied' | 'ignored' | 'rejected';
       'payment_status': 'pending' | 'succeeded' | 'failed' | 'cancelled' | 'refunded';
       'product_status': 'draft' | 'pending_approval' | 'approved' | 'rejected' | 'archived';
+      'refund_status': 'pending' | 'succeeded' | 'failed' | 'to_pay_out' | 'paid_out';
       'ticket_category': 'order' | 'product' | 'payment' | 'delivery' | 'account' | 'other';
       'ticket_event_kind':
         | 'ticket_opened'
@@ -2254,6 +2409,7 @@ export const Constants = {
       'payment_event_status': ['applied', 'ignored', 'rejected'],
       'payment_status': ['pending', 'succeeded', 'failed', 'cancelled', 'refunded'],
       'product_status': ['draft', 'pending_approval', 'approved', 'rejected', 'archived'],
+      'refund_status': ['pending', 'succeeded', 'failed', 'to_pay_out', 'paid_out'],
       'ticket_category': ['order', 'product', 'payment', 'delivery', 'account', 'other'],
       'ticket_event_kind': [
         'ticket_opened',

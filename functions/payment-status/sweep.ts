@@ -1,4 +1,4 @@
-// The status sweep: asks each provider about mobile-money payments no callback settled (lost
+// The status sweep: sends card refunds still pending to Stripe, and asks each provider about mobile-money payments no callback settled (lost
 // callbacks happen), and applies what the provider answers exactly as the webhook would, under
 // the event id 'status:<reference>' (stored once; a callback arriving after it changes nothing).
 import { z } from 'zod';
@@ -7,6 +7,8 @@ import type { Logger } from '../_shared/log.ts';
 import { applyMobilePayment, clickPesaPaymentOf, clickPesaStatus, type ConfirmedPayment, mpesaStatus } from '../_shared/mobile-money.ts';
 import type { ClickPesaClient } from '../_shared/clickpesa.ts';
 import type { MpesaClient } from '../_shared/mpesa.ts';
+import { pendingCardRefunds, type RefundOutcome, sendCardRefund } from '../_shared/refunds.ts';
+import type { StripeRefunds } from '../_shared/stripe.ts';
 
 /** The sweep takes no input. */
 export const sweepRequest = z.object({}).strict();
@@ -20,6 +22,8 @@ export interface SweepConfig {
 export interface SweepProviders {
   clickpesa: ClickPesaClient | null;
   mpesa: MpesaClient | null;
+  /** Card refunds still pending (Stripe was down, or recorded by update_order_status or a late payment). */
+  stripe: StripeRefunds | null;
 }
 
 export interface SweepReport {
@@ -29,6 +33,8 @@ export interface SweepReport {
   still_pending: number;
   /** Providers that could not be asked (or are not configured); tried again next run. */
   errors: number;
+  /** Card refunds sent to Stripe this run, by outcome. */
+  refunds: Record<RefundOutcome, number>;
 }
 
 interface Row {
@@ -43,7 +49,7 @@ export async function sweep(serviceDb: Sql, providers: SweepProviders, config: S
   const rows = await serviceDb<Row[]>`
     select checkout_id, provider, provider_ref, amount::text, currency
     from private.pending_mobile_payments(make_interval(secs => ${config.minAgeSeconds}), ${config.batchSize})`;
-  const report: SweepReport = { checked: rows.length, outcomes: {}, still_pending: 0, errors: 0 };
+  const report: SweepReport = { checked: rows.length, outcomes: {}, still_pending: 0, errors: 0, refunds: { succeeded: 0, failed: 0, pending: 0 } };
   for (const row of rows) {
     try {
       let answer: unknown;
@@ -75,6 +81,11 @@ export async function sweep(serviceDb: Sql, providers: SweepProviders, config: S
     } catch (error) {
       report.errors += 1;
       log({ level: 'warn', event: 'status_query_failed', provider: row.provider, reference: row.provider_ref, message: String((error as Error)?.message ?? error) });
+    }
+  }
+  if (providers.stripe) {
+    for (const refund of await pendingCardRefunds(serviceDb, config.batchSize)) {
+      report.refunds[await sendCardRefund(serviceDb, providers.stripe, refund)] += 1;
     }
   }
   return report;

@@ -19,6 +19,8 @@ import { clickPesaFromEnv, mpesaFromEnv } from '../_shared/mobile-money-env.ts';
 import type { MpesaClient } from '../_shared/mpesa.ts';
 import { eventSchema } from './event.ts';
 import { clickPesaCallbackSchema, clickPesaClaim, mpesaCallbackSchema, mpesaClaim } from './mobile-callbacks.ts';
+import { sendPendingRefund } from '../_shared/refunds.ts';
+import { type StripeRefunds, stripeRefunds } from '../_shared/stripe.ts';
 import { checkStripeSignature } from './stripe-signature.ts';
 
 export interface PaymentWebhookDeps {
@@ -26,9 +28,13 @@ export interface PaymentWebhookDeps {
   stripeWebhookSecret: string;
   clickpesa?: { client: ClickPesaClient; checksumKey: string } | null;
   mpesa?: { client: MpesaClient; callbackToken: string } | null;
+  /** Refunds card payments that complete after their checkout was cancelled. */
+  stripeRefunds?: StripeRefunds | null;
   now?: () => Date;
   log?: Logger;
 }
+
+const PAID_EVENTS = new Set(['checkout.session.completed', 'checkout.session.async_payment_succeeded']);
 
 const received = (outcome: string) => success({ received: true, outcome }, 'Event received.');
 
@@ -39,7 +45,7 @@ function providerUnavailable(provider: string, error: unknown, log: Logger): Htt
 }
 
 export function createPaymentWebhookHandler(
-  { db, stripeWebhookSecret, clickpesa = null, mpesa = null, now = () => new Date(), log = jsonLogger('payment-webhook') }: PaymentWebhookDeps,
+  { db, stripeWebhookSecret, clickpesa = null, mpesa = null, stripeRefunds: refunds = null, now = () => new Date(), log = jsonLogger('payment-webhook') }: PaymentWebhookDeps,
 ) {
   // Service: the providers are the callers here, proven by a signature, a checksum or a secret
   // path, not by a database role; the inbox and the payment RPCs are private.
@@ -57,6 +63,13 @@ export function createPaymentWebhookHandler(
     const event = parseInput(eventSchema, json);
     const [row] = await serviceDb`select private.apply_stripe_event(${event.id}, ${event.type}, ${serviceDb.json(json as never)}) as outcome`;
     log({ event: 'stripe_event', id: event.id, type: event.type, outcome: row.outcome });
+    if (row.outcome === 'late: checkout is cancelled' && PAID_EVENTS.has(event.type)) {
+      // Money for a cancelled checkout is never kept: recorded once, refunded now (or by the sweep).
+      const [late] = await serviceDb`
+        select (private.record_late_payment(e.checkout_id, 'stripe')).id as id
+        from public.payment_events e where e.provider = 'stripe' and e.event_id = ${event.id}`;
+      if (late?.id && refunds) log({ event: 'late_payment_refund', refund: late.id, outcome: await sendPendingRefund(serviceDb, refunds, late.id) });
+    }
     return received(row.outcome as string);
   }
 
@@ -120,11 +133,13 @@ export function createPaymentWebhookHandler(
 }
 
 if (import.meta.main) {
+  const stripeKey = envText('STRIPE_SECRET_KEY');
   // Without a secret no signature, checksum or token can be valid: every event is refused.
   serve(createPaymentWebhookHandler({
     db: connectDatabase(),
     stripeWebhookSecret: envText('STRIPE_WEBHOOK_SECRET', ''),
     clickpesa: clickPesaFromEnv(),
     mpesa: mpesaFromEnv(),
+    stripeRefunds: stripeKey ? stripeRefunds(stripeKey, envText('STRIPE_API_BASE')) : null,
   }));
 }

@@ -281,7 +281,10 @@ begin
     elsif checkout_row.status = 'paid' then
       result := 'already paid';
     elsif checkout_row.status = 'cancelled' then
-      -- Money that arrived for a cancelled checkout is listed for staff (private.late_payments).
+      -- Money that arrived for a cancelled checkout is listed for staff to pay back (public.refunds).
+      if confirmed_status = 'succeeded' then
+        perform private.record_late_payment(target, provider);
+      end if;
       result := format('late: %s after checkout was cancelled', case when confirmed_status = 'succeeded' then 'paid' else 'failed' end);
     elsif confirmed_status = 'succeeded' then
       for pending_order in
@@ -321,6 +324,295 @@ as $$
                  where e.provider = payment_event_seen.provider and e.event_id = payment_event_seen.event_id)
 $$;
 revoke all on function private.payment_event_seen(text, text) from public;
+
+-- ============================================================================
+-- Refunds and late payments
+-- ============================================================================
+create type public.refund_status as enum ('pending', 'succeeded', 'failed', 'to_pay_out', 'paid_out');
+comment on type public.refund_status is
+  'Card refunds: pending (to send to Stripe), succeeded, failed. Mobile money and manual payments: to_pay_out (staff must send the money back; B2C payouts are not automated), paid_out.';
+
+create table public.refunds (
+  id uuid primary key default gen_random_uuid(),
+  checkout_id uuid not null references public.checkouts (id) on delete restrict,
+  -- The order refunded (a partial refund of one order of a multi-business checkout), or null for
+  -- a late payment: money that arrived for a checkout already cancelled, returned whole.
+  order_id uuid,
+  business_id uuid,
+  payment_id uuid not null references public.payments (id) on delete restrict,
+  provider text not null check (provider in ('manual', 'stripe', 'clickpesa', 'mpesa')),
+  kind text not null check (kind in ('order', 'late_payment')),
+  amount numeric(12, 2) not null check (amount > 0),
+  currency text not null check (currency ~ '^[A-Z]{3}$'),
+  reason text check (char_length(reason) <= 2000),
+  status public.refund_status not null,
+  -- Stripe's refund id once sent (its idempotency key is 'refund-' || id).
+  provider_ref text,
+  failure text check (char_length(failure) <= 2000),
+  -- The caller's Idempotency-Key: the same key on the same order answers the same refund.
+  idempotency_key text check (char_length(idempotency_key) between 8 and 200),
+  requested_by uuid references auth.users (id) on delete set null,
+  paid_out_by uuid references auth.users (id) on delete set null,
+  paid_out_at timestamptz,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  foreign key (order_id, business_id) references public.orders (id, business_id) on delete restrict,
+  check ((kind = 'order') = (order_id is not null) and (order_id is null) = (business_id is null)),
+  check ((provider = 'stripe') = (status in ('pending', 'succeeded', 'failed'))),
+  unique (order_id, idempotency_key)
+);
+comment on table public.refunds is
+  'Money owed back: refunds of paid orders (partial or whole, per order) and late payments for cancelled checkouts. Card refunds go through Stripe; mobile-money and manual ones are paid out by staff.';
+
+create unique index refunds_one_late_payment_idx on public.refunds (payment_id) where kind = 'late_payment';
+create index refunds_order_idx on public.refunds (order_id, business_id);
+create index refunds_checkout_idx on public.refunds (checkout_id);
+create index refunds_pending_card_idx on public.refunds (created_at) where status = 'pending';
+create index refunds_requested_by_idx on public.refunds (requested_by);
+create index refunds_paid_out_by_idx on public.refunds (paid_out_by);
+
+create trigger set_updated_at before update on public.refunds
+  for each row execute function private.set_updated_at();
+
+alter table public.refunds enable row level security;
+
+create policy "Customers read their refunds and members those of their business's checkouts" on public.refunds
+  for select to authenticated
+  using (
+    checkout_id in (select c.id from public.checkouts c where c.user_id = (select auth.uid()))
+    or business_id = any ((select private.business_ids_with_permission('orders.read'))::uuid[])
+    or (order_id is null and checkout_id in (
+      select o.checkout_id from public.orders o
+      where o.business_id = any ((select private.business_ids_with_permission('orders.read'))::uuid[])
+    ))
+  );
+
+grant select on public.refunds to authenticated, service_role;
+
+-- Records a refund of `amount` (null: what is left) of one paid order, under the checkout's lock.
+-- A refund of what is left ends the order `refunded` (allowed from paid and delivered); a partial
+-- one leaves its status. Card refunds wait for the refunds function or the sweep to reach Stripe.
+create function private.create_refund(target uuid, amount numeric, reason text, actor uuid, idempotency_key text)
+returns public.refunds
+language plpgsql
+set search_path = ''
+as $$
+#variable_conflict use_variable
+declare
+  target_order public.orders;
+  payment public.payments;
+  existing public.refunds;
+  refunded numeric(12, 2);
+  remaining numeric(12, 2);
+  refund public.refunds;
+begin
+  perform 1 from public.checkouts c where c.id = (select o.checkout_id from public.orders o where o.id = target) for update;
+  select * into target_order from public.orders o where o.id = target for update;
+  if not found then
+    raise exception 'No order has id %.', target using errcode = 'PT404';
+  end if;
+  if idempotency_key is not null then
+    select * into existing from public.refunds r where r.order_id = target and r.idempotency_key = create_refund.idempotency_key;
+    if found then
+      if amount is not null and existing.amount <> amount then
+        raise exception 'This Idempotency-Key was already used for a refund of % %.', existing.amount, existing.currency using errcode = 'PT409';
+      end if;
+      return existing;
+    end if;
+  end if;
+  if target_order.status not in ('paid', 'processing', 'shipped', 'delivered') then
+    raise exception 'Order % is %: only paid orders are refunded.', target, target_order.status using errcode = 'PT409';
+  end if;
+  select * into payment from public.payments p where p.checkout_id = target_order.checkout_id order by p.created_at limit 1;
+  select coalesce(sum(r.amount), 0) into refunded from public.refunds r where r.order_id = target and r.status <> 'failed';
+  remaining := target_order.total - refunded;
+  amount := coalesce(amount, remaining);
+  if amount <= 0 then
+    raise exception 'Nothing is left to refund on order % (% % refunded already).', target, refunded, target_order.currency using errcode = 'PT422';
+  end if;
+  if amount > remaining then
+    raise exception 'Order % has % % left to refund, not %.', target, remaining, target_order.currency, amount using errcode = 'PT422';
+  end if;
+  if amount = remaining and target_order.status not in ('paid', 'delivered') then
+    raise exception 'Order % is %: refund part of it, or cancel or deliver it before refunding the rest.', target, target_order.status
+      using errcode = 'PT422';
+  end if;
+  insert into public.refunds (checkout_id, order_id, business_id, payment_id, provider, kind, amount, currency, reason, status,
+                              idempotency_key, requested_by)
+  values (target_order.checkout_id, target, target_order.business_id, payment.id, payment.provider, 'order', amount,
+          target_order.currency, reason, case when payment.provider = 'stripe' then 'pending' else 'to_pay_out' end::public.refund_status,
+          idempotency_key, actor)
+  returning * into refund;
+  if amount = remaining then
+    perform private.change_order_status(target, 'refunded', actor, coalesce(reason, 'Refunded'));
+  end if;
+  return refund;
+end;
+$$;
+revoke all on function private.create_refund(uuid, numeric, text, uuid, text) from public;
+
+-- SECURITY DEFINER: refunds and order statuses are written by no client; orders.manage is checked from data first.
+create function public.refund_order(order_id uuid, amount numeric default null, reason text default null,
+                                    idempotency_key text default null)
+returns public.refunds
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  target public.orders;
+begin
+  select * into target from public.orders o where o.id = refund_order.order_id;
+  if not found
+     or not (target.customer_id = auth.uid()
+             or target.business_id = any (private.business_ids_with_permission('orders.read'))) then
+    raise exception 'No order has id %.', order_id using errcode = 'PT404';
+  end if;
+  if not target.business_id = any (private.business_ids_with_permission('orders.manage')) then
+    raise exception 'Refunding an order needs the orders.manage permission in its business.' using errcode = '42501';
+  end if;
+  if char_length(reason) > 2000 then
+    raise exception 'The reason is longer than 2000 characters.' using errcode = '22023';
+  end if;
+  if amount is not null and (amount <= 0 or amount <> round(amount, 2)) then
+    raise exception 'The amount must be positive, with at most two decimals.' using errcode = '22023';
+  end if;
+  return private.create_refund(order_id, amount, reason, auth.uid(), idempotency_key);
+end;
+$$;
+revoke all on function public.refund_order(uuid, numeric, text, text) from public;
+grant execute on function public.refund_order(uuid, numeric, text, text) to authenticated, service_role;
+comment on function public.refund_order(uuid, numeric, text, text) is
+  'Refunds a paid order, whole (amount null) or in part: card payments through Stripe (the refunds function sends it), mobile money and manual payments recorded for staff to pay out.';
+
+-- SECURITY DEFINER: refunds are written by no client; orders.manage is checked from data first.
+create function public.mark_refund_paid_out(refund_id uuid, note text default null) returns public.refunds
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  refund public.refunds;
+begin
+  select * into refund from public.refunds r where r.id = refund_id for update;
+  if not found or not exists (
+    select 1 from public.orders o
+    where o.checkout_id = refund.checkout_id and (refund.business_id is null or o.business_id = refund.business_id)
+      and o.business_id = any (private.business_ids_with_permission('orders.manage'))
+  ) then
+    raise exception 'No refund you manage has id %.', refund_id using errcode = 'PT404';
+  end if;
+  if refund.status <> 'to_pay_out' then
+    raise exception 'Refund % is %: only refunds to pay out are marked paid out.', refund_id, refund.status using errcode = 'PT409';
+  end if;
+  if char_length(note) > 2000 then
+    raise exception 'The note is longer than 2000 characters.' using errcode = '22023';
+  end if;
+  update public.refunds r
+  set status = 'paid_out', paid_out_by = auth.uid(), paid_out_at = now(),
+      reason = coalesce(r.reason || E'\n', '') || coalesce('Paid out: ' || note, 'Paid out')
+  where r.id = refund_id
+  returning * into refund;
+  return refund;
+end;
+$$;
+revoke all on function public.mark_refund_paid_out(uuid, text) from public;
+grant execute on function public.mark_refund_paid_out(uuid, text) to authenticated, service_role;
+
+-- Stripe's answer to a card refund, recorded by the refunds function or the sweep.
+create function private.record_refund_result(refund_id uuid, stripe_refund_id text, succeeded boolean, failure text)
+returns public.refunds
+language sql
+set search_path = ''
+as $$
+  update public.refunds r
+  set status = case when succeeded then 'succeeded' else 'failed' end::public.refund_status,
+      provider_ref = coalesce(stripe_refund_id, r.provider_ref), failure = left(record_refund_result.failure, 2000)
+  where r.id = refund_id and r.status = 'pending'
+  returning *
+$$;
+revoke all on function private.record_refund_result(uuid, text, boolean, text) from public;
+
+-- Card refunds not yet sent to Stripe, oldest first, with what Stripe needs to send them.
+create function private.pending_card_refunds(max_rows int, only_refund uuid default null)
+returns table (refund_id uuid, session_id text, amount bigint, currency text, payment_intent text)
+language sql
+stable
+set search_path = ''
+as $$
+  select r.id, p.provider_ref, private.minor_units(r.amount, r.currency), r.currency,
+         (select e.payload -> 'data' -> 'object' ->> 'payment_intent' from public.payment_events e
+          where e.provider = 'stripe' and e.payload -> 'data' -> 'object' ->> 'id' = p.provider_ref
+            and e.payload -> 'data' -> 'object' ->> 'payment_intent' is not null
+          order by e.created_at limit 1)
+  from public.refunds r join public.payments p on p.id = r.payment_id
+  where r.status = 'pending' and (only_refund is null or r.id = only_refund)
+  order by r.created_at
+  limit max_rows
+$$;
+revoke all on function private.pending_card_refunds(int, uuid) from public;
+
+-- Money that arrived for a checkout already cancelled is never kept: recorded once per payment as
+-- a late payment, refunded through Stripe (card) or listed for the businesses' staff to pay out.
+create function private.record_late_payment(target uuid, provider text) returns public.refunds
+language plpgsql
+set search_path = ''
+as $$
+declare
+  payment public.payments;
+  checkout_row public.checkouts;
+  refund public.refunds;
+begin
+  select * into checkout_row from public.checkouts c where c.id = target;
+  select * into payment from public.payments p where p.checkout_id = target and p.provider = record_late_payment.provider
+  order by p.created_at limit 1;
+  if payment.id is null then
+    return null;
+  end if;
+  insert into public.refunds (checkout_id, payment_id, provider, kind, amount, currency, reason, status)
+  values (target, payment.id, provider, 'late_payment', checkout_row.total, checkout_row.currency,
+          'Paid after the checkout was cancelled',
+          case when provider = 'stripe' then 'pending' else 'to_pay_out' end::public.refund_status)
+  on conflict (payment_id) where kind = 'late_payment' do nothing
+  returning * into refund;
+  return refund;
+end;
+$$;
+revoke all on function private.record_late_payment(uuid, text) from public;
+
+-- Staff's update to `refunded` is a refund of what is left (the money goes back, not only the status).
+create or replace function public.update_order_status(order_id uuid, status public.order_status, note text default null)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  target public.orders;
+  payment_method text;
+begin
+  select * into target from public.orders o where o.id = update_order_status.order_id;
+  if not found
+     or not (target.customer_id = auth.uid()
+             or target.business_id = any (private.business_ids_with_permission('orders.read'))) then
+    raise exception 'No order has id %.', order_id using errcode = 'PT404';
+  end if;
+  if not target.business_id = any (private.business_ids_with_permission('orders.manage')) then
+    raise exception 'Changing an order''s status needs the orders.manage permission in its business.' using errcode = '42501';
+  end if;
+  select c.payment_method into payment_method from public.checkouts c where c.id = target.checkout_id;
+  if status = 'paid' and payment_method <> 'manual' then
+    raise exception 'Order % is paid through %: the provider confirms the payment, not staff.', order_id, payment_method
+      using errcode = 'PT422';
+  end if;
+  perform private.refuse_cancelling_open_card_payment(target, status);
+  if status = 'refunded' and private.order_transition_allowed(target.status, 'refunded') then
+    perform private.create_refund(order_id, null, note, auth.uid(), null);
+    return;
+  end if;
+  perform private.change_order_status(order_id, status, auth.uid(), note);
+end;
+$$;
 
 -- ============================================================================
 -- Status sweep: mobile-money payments whose callback was lost

@@ -8,6 +8,7 @@ import { superuser } from '../support/db.ts';
 import { CLICKPESA_CLIENT, type FakeClickPesa, startFakeClickPesa } from '../support/fake-clickpesa.ts';
 import { createBusiness, createCustomer } from '../support/fixtures.ts';
 import { type RunningFunctions, startFunctions } from '../support/functions.ts';
+import { asUser } from '../support/postgrest.ts';
 import type { TestUser } from '../support/users.ts';
 import { address, addToCart, createProduct, stockOf } from './fixtures.ts';
 
@@ -287,6 +288,11 @@ describe('ClickPesa webhook', () => {
     const { json } = await deliver(clickpesa.webhookBody(reference));
     expect(json.data.outcome).toBe('late: paid after checkout was cancelled');
     expect((await state(checkoutId)).orders).toEqual(['cancelled']);
+    // Listed for the business's staff to pay back, once.
+    await deliver(clickpesa.webhookBody(reference));
+    const shopAdmin = (await shop).admin;
+    const listed = await asUser(shopAdmin, (tx) => tx`select kind, amount::text, status::text from public.refunds where checkout_id = ${checkoutId}`);
+    expect(listed.data).toEqual([{ kind: 'late_payment', amount: '3000.00', status: 'to_pay_out' }]);
   });
 
   it('answers "unknown payment" for a reference no checkout started, changing nothing', async () => {
