@@ -679,9 +679,35 @@ export type Database = {
           },
         ];
       };
+      'notification_preferences': {
+        Row: {
+          'channel': string;
+          'created_at': string;
+          'kind': Database['public']['Enums']['notification_kind'];
+          'updated_at': string;
+          'user_id': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'channel': string;
+          'created_at'?: string;
+          'kind': Database['public']['Enums']['notification_kind'];
+          'updated_at'?: string;
+          'user_id'?: string;
+        };
+        Update: {
+          'channel'?: string;
+          'created_at'?: string;
+          'kind'?: Database['public']['Enums']['notification_kind'];
+          'updated_at'?: string;
+          'user_id'?: string;
+        };
+        Relationships: [];
+      };
       'notifications': {
         Row: {
           'attempts': number;
+          'channel': string;
           'created_at': string;
           'dedupe_key': string;
           'id': string;
@@ -699,6 +725,7 @@ export type Database = {
         ComputedFields: never;
         Insert: {
           'attempts'?: number;
+          'channel'?: string;
           'created_at'?: string;
           'dedupe_key': string;
           'id'?: string;
@@ -715,6 +742,7 @@ export type Database = {
         };
         Update: {
           'attempts'?: number;
+          'channel'?: string;
           'created_at'?: string;
           'dedupe_key'?: string;
           'id'?: string;
@@ -1177,6 +1205,7 @@ export type Database = {
           'created_at': string;
           'full_name': string | null;
           'id': string;
+          'language': string;
           'phone': string | null;
           'tax_id': string | null;
           'updated_at': string;
@@ -1189,6 +1218,7 @@ export type Database = {
           'created_at'?: string;
           'full_name'?: string | null;
           'id': string;
+          'language'?: string;
           'phone'?: string | null;
           'tax_id'?: string | null;
           'updated_at'?: string;
@@ -1200,6 +1230,7 @@ export type Database = {
           'created_at'?: string;
           'full_name'?: string | null;
           'id'?: string;
+          'language'?: string;
           'phone'?: string | null;
           'tax_id'?: string | null;
           'updated_at'?: string;

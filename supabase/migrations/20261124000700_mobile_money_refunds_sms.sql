@@ -662,3 +662,203 @@ begin
   end if;
 end
 $$;
+
+-- ============================================================================
+-- SMS: profiles' phone and language, notification preferences, the outbox's channel
+-- ============================================================================
+-- A profile's phone is E.164 (+ and 8 to 15 digits, country code first): the form Beem's
+-- dest_addr is made from. Sign-up metadata is not verified, so a number in another form is
+-- left out at insert rather than failing the sign-up; an update in another form is refused.
+create function private.normalise_profile_phone() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  new.phone := nullif(regexp_replace(coalesce(new.phone, ''), '[\s().-]', '', 'g'), '');
+  if new.phone !~ '^\+[1-9][0-9]{7,14}$' then
+    new.phone := null;
+  end if;
+  return new;
+end;
+$$;
+revoke all on function private.normalise_profile_phone() from public;
+
+update public.profiles set phone = null where phone !~ '^\+[1-9][0-9]{7,14}$';
+alter table public.profiles add constraint profiles_phone_e164 check (phone ~ '^\+[1-9][0-9]{7,14}$');
+alter table public.profiles add column language text not null default 'sw' check (language in ('sw', 'en'));
+comment on column public.profiles.phone is 'E.164 (+255712345678): where SMS notifications go when the preferences ask for them.';
+comment on column public.profiles.language is 'The language of SMS notifications: sw (Kiswahili, the default) or en.';
+grant update (language) on public.profiles to authenticated;
+
+create trigger normalise_profile_phone before insert on public.profiles
+  for each row execute function private.normalise_profile_phone();
+
+create table public.notification_preferences (
+  user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
+  kind public.notification_kind not null check (kind in (
+    'order_placed_customer', 'order_paid', 'order_shipped', 'order_delivered', 'order_cancelled', 'order_refunded'
+  )),
+  channel text not null check (channel in ('email', 'sms', 'both', 'none')),
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  primary key (user_id, kind)
+);
+comment on table public.notification_preferences is
+  'How a customer gets each order update: email, sms, both or none. No row: the default (private.notification_channel).';
+
+create trigger set_updated_at before update on public.notification_preferences
+  for each row execute function private.set_updated_at();
+
+alter table public.notification_preferences enable row level security;
+create policy "Users can read their own notification preferences" on public.notification_preferences
+  for select to authenticated using (user_id = (select auth.uid()));
+create policy "Users can add their own notification preferences" on public.notification_preferences
+  for insert to authenticated with check (user_id = (select auth.uid()));
+create policy "Users can change their own notification preferences" on public.notification_preferences
+  for update to authenticated using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
+create policy "Users can remove their own notification preferences" on public.notification_preferences
+  for delete to authenticated using (user_id = (select auth.uid()));
+
+grant select, insert, delete on public.notification_preferences to authenticated;
+grant update (channel) on public.notification_preferences to authenticated;
+grant select, insert, update, delete on public.notification_preferences to service_role;
+
+-- The channel of one kind for one user: their choice, else the default: payment, shipping and
+-- delivery by e-mail and SMS when the profile has a phone, everything else by e-mail.
+create function private.notification_channel(target_user uuid, kind public.notification_kind) returns text
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce(
+    (select np.channel from public.notification_preferences np where np.user_id = target_user and np.kind = notification_channel.kind),
+    case when notification_channel.kind in ('order_paid', 'order_shipped', 'order_delivered')
+              and exists (select 1 from public.profiles p where p.id = target_user and p.phone is not null)
+         then 'both' else 'email' end
+  )
+$$;
+revoke all on function private.notification_channel(uuid, public.notification_kind) from public;
+
+-- The outbox's channel: e-mails as before, SMS to the profile's phone (Beem).
+alter table public.notifications add column channel text not null default 'email' check (channel in ('email', 'sms'));
+alter table public.notifications drop constraint notifications_recipient_check;
+alter table public.notifications add constraint notifications_recipient_check check (
+  (channel = 'email' and recipient ~ '^[^@\s]+@[^@\s]+$' and char_length(recipient) <= 320)
+  or (channel = 'sms' and recipient ~ '^[1-9][0-9]{7,14}$')
+);
+comment on column public.notifications.channel is 'email (Resend) or sms (Beem; recipient in international digits, 255…).';
+comment on table public.notifications is 'Outbox of e-mails and SMS queued by triggers and delivered by the send-notifications function. Service role only.';
+
+-- Queues a customer's order update on the channels they chose (e-mail and/or SMS in their
+-- language). An SMS dedupes on its own key, so each event sends at most one of each.
+create function private.queue_customer_notification(kind public.notification_kind, target_user uuid, payload jsonb, dedupe_key text)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  channel text := private.notification_channel(target_user, kind);
+  profile public.profiles;
+begin
+  if channel in ('email', 'both') then
+    perform private.queue_notification(kind, private.user_email(target_user), payload, dedupe_key);
+  end if;
+  if channel in ('sms', 'both') then
+    select * into profile from public.profiles p where p.id = target_user;
+    if profile.phone is not null then
+      insert into public.notifications (kind, channel, recipient, payload, dedupe_key)
+      values (queue_customer_notification.kind, 'sms', substr(profile.phone, 2),
+              queue_customer_notification.payload || jsonb_build_object('language', profile.language),
+              'sms:' || queue_customer_notification.dedupe_key)
+      on conflict on constraint notifications_dedupe_key_key do nothing;
+    end if;
+  end if;
+end;
+$$;
+revoke all on function private.queue_customer_notification(public.notification_kind, uuid, jsonb, text) from public;
+
+-- SECURITY DEFINER: reads recipients' addresses in auth.users, which the API roles cannot read.
+create or replace function private.queue_order_placed() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  summary jsonb := private.order_summary(new.id);
+  business_recipient text;
+begin
+  perform private.queue_customer_notification('order_placed_customer', new.customer_id, summary,
+                                              format('order_placed_customer:%s', new.id));
+  for business_recipient in select distinct r from private.business_order_recipients(new.business_id) r loop
+    perform private.queue_notification('order_placed_business', business_recipient, summary,
+                                       format('order_placed_business:%s:%s', new.id, lower(business_recipient)));
+  end loop;
+  return null;
+end;
+$$;
+
+-- SECURITY DEFINER: reads the customer's address in auth.users, which the API roles cannot read.
+create or replace function private.queue_order_status_changed() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  kind public.notification_kind := case new.status
+    when 'paid' then 'order_paid' when 'shipped' then 'order_shipped' when 'delivered' then 'order_delivered'
+    when 'cancelled' then 'order_cancelled' when 'refunded' then 'order_refunded'
+  end;
+begin
+  if kind is not null then
+    perform private.queue_customer_notification(kind, new.customer_id,
+                                                private.order_summary(new.id) || jsonb_build_object('previous_status', old.status),
+                                                format('%s:%s', kind, new.id));
+  end if;
+  return null;
+end;
+$$;
+
+-- Claims as before, of the given channels only (a channel whose provider is not configured stays
+-- queued). Beem takes no idempotency key: an SMS whose lease expired mid-send may have gone out,
+-- so it is dead-lettered rather than sent again (at most once; an e-mail is retried, Resend's
+-- idempotency key making it exactly once).
+drop function private.claim_notifications(int, int, uuid[]);
+create function private.claim_notifications(batch_size int, lease_seconds int, only_ids uuid[] default null,
+                                            channels text[] default array['email', 'sms'])
+returns setof public.notifications
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if batch_size is null or batch_size not between 1 and 500 then
+    raise exception 'batch_size must be between 1 and 500, got %', batch_size using errcode = '22023';
+  end if;
+  if lease_seconds is null or lease_seconds not between 1 and 3600 then
+    raise exception 'lease_seconds must be between 1 and 3600, got %', lease_seconds using errcode = '22023';
+  end if;
+  update public.notifications n
+  set status = 'dead', locked_until = null,
+      last_error = 'The send was interrupted and Beem cannot tell whether it went out: not sent again.'
+  where n.channel = 'sms' and n.status = 'sending' and n.locked_until < now()
+    and (only_ids is null or n.id = any (only_ids));
+  -- SKIP LOCKED: concurrent senders each take different rows, and none waits for another.
+  return query
+  update public.notifications n
+  set status = 'sending',
+      attempts = n.attempts + 1,
+      locked_until = now() + make_interval(secs => lease_seconds)
+  where n.id in (
+    select c.id from public.notifications c
+    where ((c.status = 'pending' and c.next_attempt_at <= now()) or (c.status = 'sending' and c.locked_until < now()))
+      and (only_ids is null or c.id = any (only_ids))
+      and c.channel = any (channels)
+    order by coalesce(c.locked_until, c.next_attempt_at), c.id
+    limit batch_size
+    for update skip locked
+  )
+  returning n.*;
+end;
+$$;
+revoke all on function private.claim_notifications(int, int, uuid[], text[]) from public;
+comment on function private.claim_notifications(int, int, uuid[], text[]) is
+  'Claims up to batch_size due messages of the given channels (or expired e-mail leases) under a lease and counts the attempt. Only the listed ids when given. SMS whose lease expired are dead-lettered, not resent.';
