@@ -186,6 +186,27 @@ describe('ClickPesa webhook', () => {
     expect(clickpesa.requests.at(-1)).toMatchObject({ method: 'GET', path: `/payments/${reference}` });
   });
 
+  it('refunds a paid ClickPesa order as a refund staff must pay out, once per Idempotency-Key', async () => {
+    const { checkoutId, reference } = await pushed();
+    clickpesa.settle(reference, 'SUCCESS');
+    await deliver(clickpesa.webhookBody(reference));
+    const [order] = await superuser()`select id from public.orders where checkout_id = ${checkoutId}`;
+    const admin = (await shop).admin;
+    const key = `refund-${randomUUID()}`;
+    const ask = async () => {
+      const response = await functions.call('refunds', {
+        method: 'POST', jwt: admin.jwt, headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify({ order_id: order.id, amount: 1000, reason: 'One crate short' }),
+      });
+      return (await response.json()).data;
+    };
+    const first = await ask();
+    expect(first).toMatchObject({ provider: 'clickpesa', amount: 1000, currency: 'TZS', status: 'to_pay_out' });
+    expect((await ask()).id).toBe(first.id);
+    expect((await superuser()`select count(*)::int as n from public.refunds where order_id = ${order.id}`)[0].n).toBe(1);
+    expect((await state(checkoutId)).orders).toEqual(['paid']);
+  });
+
   it('reads the older webhook shape (eventType, paymentId, amount) too', async () => {
     const { checkoutId, reference } = await pushed();
     clickpesa.settle(reference, 'SETTLED');

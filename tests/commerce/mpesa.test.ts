@@ -166,6 +166,20 @@ describe('M-Pesa callback', () => {
     expect(await state(checkoutId)).toMatchObject({ checkout: 'paid', payment: 'succeeded', receipt: 'NLJ7RT61SV', orders: ['paid'] });
   });
 
+  it('refunds a paid M-Pesa order whole as a refund staff must pay out; the order becomes refunded', async () => {
+    const { checkoutId, requestId } = await pushed();
+    daraja.finish(requestId, 0);
+    await deliver(daraja.callbackFor(requestId));
+    const [order] = await superuser()`select id from public.orders where checkout_id = ${checkoutId}`;
+    const response = await functions.call('refunds', {
+      method: 'POST', jwt: (await shop).admin.jwt,
+      headers: { 'content-type': 'application/json', 'idempotency-key': `refund-${randomUUID()}` },
+      body: JSON.stringify({ order_id: order.id }),
+    });
+    expect((await response.json()).data).toMatchObject({ provider: 'mpesa', amount: 300, currency: 'KES', status: 'to_pay_out' });
+    expect((await state(checkoutId)).orders).toEqual(['refunded']);
+  });
+
   it.each([
     [1032, 'cancelled by the customer'],
     [1, 'insufficient funds'],
