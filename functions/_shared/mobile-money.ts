@@ -3,7 +3,8 @@
 // answer, never on a callback alone.
 import { type ClickPesaClient, clickPesaAmount, type ClickPesaPayment, orderReferenceOf } from './clickpesa.ts';
 import { describeResultCode, type MpesaClient } from './mpesa.ts';
-import type { Sql } from './database.ts';
+// The postgres.js type, not database.ts: this module stays free of Deno for vitest.
+import type postgres from 'postgres';
 import type { PaymentProvider } from './payments.ts';
 
 /** What the provider says about a payment, as private.apply_mobile_payment takes it. */
@@ -96,7 +97,7 @@ export function unconfigured(name: 'clickpesa' | 'mpesa', variables: string): Pa
 
 /** Stores and applies one confirmed result (private.apply_mobile_payment); answers what it did. */
 export async function applyMobilePayment(
-  serviceDb: Sql,
+  serviceDb: postgres.Sql,
   input: {
     provider: 'clickpesa' | 'mpesa';
     eventId: string;
@@ -116,7 +117,7 @@ export async function applyMobilePayment(
   return row.outcome as string;
 }
 
-export async function eventSeen(serviceDb: Sql, provider: string, eventId: string): Promise<boolean> {
+export async function eventSeen(serviceDb: postgres.Sql, provider: string, eventId: string): Promise<boolean> {
   const [row] = await serviceDb`select private.payment_event_seen(${provider}, ${eventId}) as seen`;
   return row.seen as boolean;
 }
