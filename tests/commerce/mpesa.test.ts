@@ -4,7 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { darajaTimestamp } from '../../functions/_shared/mpesa.ts';
+import { apiKeys } from '../../scripts/lib/local-platform.ts';
 import { superuser } from '../support/db.ts';
+import { whileLocked } from '../support/locks.ts';
 import { DARAJA_APP, type FakeDaraja, startFakeDaraja } from '../support/fake-daraja.ts';
 import { createBusiness, createCustomer } from '../support/fixtures.ts';
 import { type RunningFunctions, startFunctions } from '../support/functions.ts';
@@ -274,6 +276,41 @@ describe('M-Pesa callback', () => {
     expect(again.map((r) => r.json.data.outcome)).toEqual(['duplicate', 'duplicate']);
     expect(queries()).toBe(before);
     expect(await eventsOf(checkoutId)).toHaveLength(1);
+  });
+
+  it('two deliveries of one callback racing each other pay once (the second waits for the first, then is a duplicate)', async () => {
+    const { checkoutId, requestId } = await pushed();
+    daraja.finish(requestId, 0);
+    const body = daraja.callbackFor(requestId);
+    const results = await whileLocked(
+      (tx) => tx`select 1 from public.checkouts where id = ${checkoutId} for update`,
+      () => Promise.all([deliver(body), deliver(body)]),
+      { query: 'apply_mobile_payment', count: 2 },
+    );
+    expect(results.map((r) => r.json.data.outcome).sort()).toEqual(['duplicate', 'paid']);
+    expect(await eventsOf(checkoutId)).toHaveLength(1);
+  });
+
+  it('a callback racing the status sweep for the same payment pays once; the other changes nothing', async () => {
+    const { checkoutId, requestId } = await pushed();
+    await superuser()`update public.payments set created_at = now() - interval '10 minutes' where checkout_id = ${checkoutId}`;
+    daraja.finish(requestId, 0);
+    const { serviceRoleKey } = await apiKeys();
+    const sweep = async () => {
+      const response = await functions.call('payment-status', { method: 'POST', jwt: serviceRoleKey, headers: { 'content-type': 'application/json' }, body: '{}' });
+      return (await response.json()).data;
+    };
+    await whileLocked(
+      (tx) => tx`select 1 from public.checkouts where id = ${checkoutId} for update`,
+      () => Promise.all([deliver(daraja.callbackFor(requestId)), sweep()]),
+      { query: 'apply_mobile_payment', count: 2 },
+    );
+    const events = await eventsOf(checkoutId);
+    expect(events.map((e) => e.outcome).sort()).toEqual(['already paid', 'paid']);
+    expect((await state(checkoutId)).checkout).toBe('paid');
+    const [history] = await superuser()`select count(*)::int as n from public.order_status_history h join public.orders o on o.id = h.order_id
+      where o.checkout_id = ${checkoutId} and h.to_status = 'paid'`;
+    expect(history.n).toBe(1);
   });
 
   it('a failure callback arriving after the payment settled (out of order) changes nothing', async () => {
