@@ -20,7 +20,11 @@ export class MpesaError extends Error {
   }
 }
 
-/** Daraja's error code for a push the customer has not answered yet (the query's "still processing"). */
+/**
+ * Daraja's error code for a push the customer has not answered yet ("The transaction is being
+ * processed"). Daraja uses the same code for other errors (wrong credentials), so the message
+ * is read too: only "being processed" means pending.
+ */
 export const STILL_PROCESSING = '500.001.1001';
 
 /**
@@ -132,7 +136,7 @@ export function mpesaClient(settings: MpesaSettings) {
       if (status === 200 && json.ResponseCode === '0' && json.ResultCode !== undefined && /^\d+$/.test(String(json.ResultCode))) {
         return { resultCode: Number(json.ResultCode), resultDesc: String(json.ResultDesc ?? '') };
       }
-      if (json.errorCode === STILL_PROCESSING) return null;
+      if (json.errorCode === STILL_PROCESSING && /being processed/i.test(String(json.errorMessage ?? ''))) return null;
       throw failure(status, json);
     },
   };

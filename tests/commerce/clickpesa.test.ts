@@ -165,6 +165,17 @@ describe('ClickPesa checkout', () => {
     expect(clickpesa.requests.some((r) => r.method === 'GET' && r.path === `/payments/${orderReference}`)).toBe(true);
   });
 
+  it('reports ClickPesa\'s own errors: a wrong API key (403) and an invalid phone (400), sending no push', async () => {
+    const wrongKey = clickPesaClient({ apiBase: clickpesa.url, ...CLICKPESA_CLIENT, apiKey: 'SKwrong' });
+    await expect(wrongKey.paymentsOf('ANYREF')).rejects.toThrow(/403: Invalid or Expired API-Key/);
+    const client = clickPesaClient({ apiBase: clickpesa.url, ...CLICKPESA_CLIENT });
+    await expect(client.initiateUssdPush({ amount: '100', currency: 'TZS', orderReference: 'REF' + Date.now(), phoneNumber: '+255712345678' }))
+      .rejects.toThrow(/400: Invalid phone number/);
+    const badChecksum = clickPesaClient({ apiBase: clickpesa.url, ...CLICKPESA_CLIENT, checksumKey: 'another' });
+    await expect(badChecksum.initiateUssdPush({ amount: '100', currency: 'TZS', orderReference: 'REF' + Date.now(), phoneNumber: '255712345678' }))
+      .rejects.toThrow(/400: Invalid checksum/);
+  });
+
   it('takes a new token when ClickPesa no longer accepts the cached one', async () => {
     const client = clickPesaClient({ apiBase: clickpesa.url, ...CLICKPESA_CLIENT });
     await client.paymentsOf('NOSUCHREF1');

@@ -3,7 +3,7 @@
 // strictly, stored once per CheckoutRequestID, matched on amount and confirmed with the STK query.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { darajaTimestamp } from '../../functions/_shared/mpesa.ts';
+import { darajaTimestamp, mpesaClient } from '../../functions/_shared/mpesa.ts';
 import { apiKeys } from '../../scripts/lib/local-platform.ts';
 import { superuser } from '../support/db.ts';
 import { whileLocked } from '../support/locks.ts';
@@ -150,6 +150,18 @@ describe('M-Pesa checkout', () => {
     const [row] = await superuser()`select c.id from public.checkouts c where c.user_id = ${buyer.id}`;
     expect(await state(row.id)).toMatchObject({ checkout: 'cancelled', payment: 'failed' });
     expect(await stockOf(product.id)).toBe(6);
+  });
+
+  it('reports Daraja\'s own errors: wrong consumer credentials, a wrong passkey', async () => {
+    const push = { amount: 10, phone: '254708374149', accountReference: 'REF', description: 'Sokoni order', callbackUrl: 'https://example.test/cb' };
+    const wrongSecret = mpesaClient({ apiBase: daraja.url, ...DARAJA_APP, consumerSecret: 'nope' });
+    await expect(wrongSecret.stkPush(push)).rejects.toThrow(/400 400\.008\.01: Invalid Authentication passed/);
+    const wrongPasskey = mpesaClient({ apiBase: daraja.url, ...DARAJA_APP, passkey: 'nope' });
+    await expect(wrongPasskey.stkPush(push)).rejects.toThrow(/Wrong credentials/);
+    // The same error code as "still processing": a wrong passkey is an error, not a pending push.
+    const { requestId } = await pushed();
+    await expect(wrongPasskey.stkQuery(requestId)).rejects.toThrow(/500\.001\.1001: Wrong credentials/);
+    expect(await mpesaClient({ apiBase: daraja.url, ...DARAJA_APP }).stkQuery(requestId)).toBeNull();
   });
 
   it('writes the timestamp in Kenyan time (UTC+3)', () => {
