@@ -9,7 +9,7 @@ export type JsonSchema = Record<string, unknown>;
 
 export interface Parameter {
   name: string;
-  in: 'query' | 'header';
+  in: 'query' | 'header' | 'path';
   description: string;
   required?: boolean;
   schema: JsonSchema;
@@ -24,9 +24,9 @@ export interface Endpoint {
   /**
    * user: a signed-in user's access token (anonymous sign-ins included); service_role: the
    * service key; public: any project key, or none where verify_jwt is off; stripe: Stripe's
-   * Stripe-Signature header.
+   * Stripe-Signature header; clickpesa: the body's checksum; mpesa: the secret callback path.
    */
-  caller: 'user' | 'service_role' | 'public' | 'stripe';
+  caller: 'user' | 'service_role' | 'public' | 'stripe' | 'clickpesa' | 'mpesa';
   parameters?: Parameter[];
   /** A JSON body, validated by this zod schema. */
   body?: { schema: z.ZodType; required: boolean; description?: string };

@@ -86,10 +86,11 @@ export type Database = {
       'notifications': {
         Row: {
           'attempts': number;
+          'channel': string;
           'created_at': string;
           'dedupe_key': string;
           'id': string;
-          'kind': Database['private']['Enums']['notification_kind'];
+          'kind': Database['public']['Enums']['notification_kind'];
           'last_error': string | null;
           'locked_until': string | null;
           'next_attempt_at': string;
@@ -103,10 +104,11 @@ export type Database = {
         ComputedFields: never;
         Insert: {
           'attempts'?: number;
+          'channel'?: string;
           'created_at'?: string;
           'dedupe_key': string;
           'id'?: string;
-          'kind': Database['private']['Enums']['notification_kind'];
+          'kind': Database['public']['Enums']['notification_kind'];
           'last_error'?: string | null;
           'locked_until'?: string | null;
           'next_attempt_at'?: string;
@@ -119,10 +121,11 @@ export type Database = {
         };
         Update: {
           'attempts'?: number;
+          'channel'?: string;
           'created_at'?: string;
           'dedupe_key'?: string;
           'id'?: string;
-          'kind'?: Database['private']['Enums']['notification_kind'];
+          'kind'?: Database['public']['Enums']['notification_kind'];
           'last_error'?: string | null;
           'locked_until'?: string | null;
           'next_attempt_at'?: string;
@@ -199,6 +202,23 @@ export type Database = {
       [_ in never]: never;
     };
     Functions: {
+      'apply_mobile_payment': {
+        Args: {
+          'claimed_amount': number;
+          'claimed_currency': string;
+          'confirmed_amount': number;
+          'confirmed_currency': string;
+          'confirmed_status': string;
+          'event_id': string;
+          'event_type': string;
+          'payload': Json;
+          'payment_ref': string;
+          'provider': string;
+          'reason': string;
+          'receipt': string;
+        };
+        Returns: string;
+      };
       'apply_stripe_event': {
         Args: { 'event_id': string; 'event_type': string; 'payload': Json };
         Returns: string;
@@ -265,13 +285,19 @@ export type Database = {
       'chat_topic_access': { Args: { 'topic': string }; Returns: string };
       'checkout_result': { Args: { 'target': string }; Returns: Json };
       'claim_notifications': {
-        Args: { 'batch_size': number; 'lease_seconds': number; 'only_ids'?: (string)[] };
+        Args: {
+          'batch_size': number;
+          'channels'?: (string)[];
+          'lease_seconds': number;
+          'only_ids'?: (string)[];
+        };
         Returns: {
           'attempts': number;
+          'channel': string;
           'created_at': string;
           'dedupe_key': string;
           'id': string;
-          'kind': Database['private']['Enums']['notification_kind'];
+          'kind': Database['public']['Enums']['notification_kind'];
           'last_error': string | null;
           'locked_until': string | null;
           'next_attempt_at': string;
@@ -290,6 +316,22 @@ export type Database = {
         };
       };
       'close_idle_resolved_tickets': { Args: { 'idle'?: string }; Returns: number };
+      'create_refund': {
+        Args: {
+          'actor': string;
+          'amount': number;
+          'idempotency_key': string;
+          'reason': string;
+          'target': string;
+        };
+        Returns: Database['public']['Tables']['refunds']['Row'];
+        SetofOptions: {
+          from: '*';
+          to: 'refunds';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
       'decode_search_cursor': {
         Args: { 'cursor': string; 'expected_sort': string };
         Returns: Json;
@@ -380,6 +422,10 @@ export type Database = {
           isSetofReturn: false;
         };
       };
+      'notification_channel': {
+        Args: { 'kind': Database['public']['Enums']['notification_kind']; 'target_user': string };
+        Returns: string;
+      };
       'order_summary': { Args: { 'order_id': string }; Returns: Json };
       'order_transition_allowed': {
         Args: {
@@ -398,6 +444,27 @@ export type Database = {
           isSetofReturn: false;
         };
       };
+      'payment_event_seen': { Args: { 'event_id': string; 'provider': string }; Returns: boolean };
+      'pending_card_refunds': {
+        Args: { 'max_rows': number; 'only_refund'?: string };
+        Returns: {
+          'amount': number;
+          'currency': string;
+          'payment_intent': string;
+          'refund_id': string;
+          'session_id': string;
+        }[];
+      };
+      'pending_mobile_payments': {
+        Args: { 'max_rows': number; 'min_age': string };
+        Returns: {
+          'amount': number;
+          'checkout_id': string;
+          'currency': string;
+          'provider': string;
+          'provider_ref': string;
+        }[];
+      };
       'permissions_of': {
         Args: { 'member_role': Database['public']['Enums']['business_role'] };
         Returns: (Database['public']['Enums']['app_permission'])[];
@@ -408,6 +475,7 @@ export type Database = {
           'idempotency_key': string;
           'notes': string;
           'payment_method': string;
+          'phone'?: string;
           'shipping_address': Json;
         };
         Returns: Json;
@@ -438,19 +506,53 @@ export type Database = {
       };
       'question_tsquery': { Args: { 'terms': (string)[] }; Returns: unknown };
       'queue_chat_unread_emails': { Args: { 'at'?: string }; Returns: number };
+      'queue_customer_notification': {
+        Args: {
+          'dedupe_key': string;
+          'kind': Database['public']['Enums']['notification_kind'];
+          'payload': Json;
+          'target_user': string;
+        };
+        Returns: undefined;
+      };
       'queue_notification': {
         Args: {
           'dedupe_key': string;
-          'kind': Database['private']['Enums']['notification_kind'];
+          'kind': Database['public']['Enums']['notification_kind'];
           'payload': Json;
           'recipient': string;
         };
         Returns: undefined;
       };
       'queue_ticket_sla_warnings': { Args: Record<PropertyKey, never>; Returns: number };
+      'record_late_payment': {
+        Args: { 'provider': string; 'target': string };
+        Returns: Database['public']['Tables']['refunds']['Row'];
+        SetofOptions: {
+          from: '*';
+          to: 'refunds';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
       'record_payment_session': {
         Args: { 'session_ref': string; 'session_url': string; 'target': string };
         Returns: Json;
+      };
+      'record_refund_result': {
+        Args: {
+          'failure': string;
+          'refund_id': string;
+          'stripe_refund_id': string;
+          'succeeded': boolean;
+        };
+        Returns: Database['public']['Tables']['refunds']['Row'];
+        SetofOptions: {
+          from: '*';
+          to: 'refunds';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
       };
       'refuse_cancelling_open_card_payment': {
         Args: {
@@ -464,6 +566,7 @@ export type Database = {
       };
       'request_export_cleanup': { Args: Record<PropertyKey, never>; Returns: number };
       'request_notification_delivery': { Args: { 'ids': (string)[] }; Returns: number };
+      'request_payment_status_sweep': { Args: Record<PropertyKey, never>; Returns: number };
       'request_ticket_notification_sweep': { Args: Record<PropertyKey, never>; Returns: number };
       'require_another_admin': {
         Args: { 'leaving_user': string; 'target': string };
@@ -615,19 +718,6 @@ export type Database = {
       'uuid_or_null': { Args: { 'value': string }; Returns: string };
     };
     Enums: {
-      'notification_kind':
-        | 'order_placed_customer'
-        | 'order_placed_business'
-        | 'order_paid'
-        | 'order_shipped'
-        | 'order_delivered'
-        | 'order_cancelled'
-        | 'order_refunded'
-        | 'product_approved'
-        | 'product_rejected'
-        | 'invitation_created'
-        | 'ticket_message'
-        | 'chat_unread';
       'notification_status': 'pending' | 'sending' | 'sent' | 'dead';
       'ticket_event_kind':
         | 'ticket_opened'
@@ -1326,6 +1416,31 @@ export type Database = {
           },
         ];
       };
+      'notification_preferences': {
+        Row: {
+          'channel': string;
+          'created_at': string;
+          'kind': Database['public']['Enums']['notification_kind'];
+          'updated_at': string;
+          'user_id': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'channel': string;
+          'created_at'?: string;
+          'kind': Database['public']['Enums']['notification_kind'];
+          'updated_at'?: string;
+          'user_id'?: string;
+        };
+        Update: {
+          'channel'?: string;
+          'created_at'?: string;
+          'kind'?: Database['public']['Enums']['notification_kind'];
+          'updated_at'?: string;
+          'user_id'?: string;
+        };
+        Relationships: [];
+      };
       'order_items': {
         Row: {
           'business_id': string;
@@ -1548,8 +1663,10 @@ export type Database = {
           'created_at': string;
           'currency': string;
           'id': string;
+          'phone': string | null;
           'provider': string;
           'provider_ref': string | null;
+          'receipt': string | null;
           'redirect_url': string | null;
           'status': Database['public']['Enums']['payment_status'];
           'updated_at': string;
@@ -1561,8 +1678,10 @@ export type Database = {
           'created_at'?: string;
           'currency': string;
           'id'?: string;
+          'phone'?: string | null;
           'provider': string;
           'provider_ref'?: string | null;
+          'receipt'?: string | null;
           'redirect_url'?: string | null;
           'status'?: Database['public']['Enums']['payment_status'];
           'updated_at'?: string;
@@ -1573,8 +1692,10 @@ export type Database = {
           'created_at'?: string;
           'currency'?: string;
           'id'?: string;
+          'phone'?: string | null;
           'provider'?: string;
           'provider_ref'?: string | null;
+          'receipt'?: string | null;
           'redirect_url'?: string | null;
           'status'?: Database['public']['Enums']['payment_status'];
           'updated_at'?: string;
@@ -1766,6 +1887,7 @@ export type Database = {
           'created_at': string;
           'full_name': string | null;
           'id': string;
+          'language': string;
           'phone': string | null;
           'tax_id': string | null;
           'updated_at': string;
@@ -1778,6 +1900,7 @@ export type Database = {
           'created_at'?: string;
           'full_name'?: string | null;
           'id': string;
+          'language'?: string;
           'phone'?: string | null;
           'tax_id'?: string | null;
           'updated_at'?: string;
@@ -1789,11 +1912,101 @@ export type Database = {
           'created_at'?: string;
           'full_name'?: string | null;
           'id'?: string;
+          'language'?: string;
           'phone'?: string | null;
           'tax_id'?: string | null;
           'updated_at'?: string;
         };
         Relationships: [];
+      };
+      'refunds': {
+        Row: {
+          'amount': number;
+          'business_id': string | null;
+          'checkout_id': string;
+          'created_at': string;
+          'currency': string;
+          'failure': string | null;
+          'id': string;
+          'idempotency_key': string | null;
+          'kind': string;
+          'order_id': string | null;
+          'paid_out_at': string | null;
+          'paid_out_by': string | null;
+          'payment_id': string;
+          'provider': string;
+          'provider_ref': string | null;
+          'reason': string | null;
+          'requested_by': string | null;
+          'status': Database['public']['Enums']['refund_status'];
+          'updated_at': string;
+        };
+        ComputedFields: never;
+        Insert: {
+          'amount': number;
+          'business_id'?: string | null;
+          'checkout_id': string;
+          'created_at'?: string;
+          'currency': string;
+          'failure'?: string | null;
+          'id'?: string;
+          'idempotency_key'?: string | null;
+          'kind': string;
+          'order_id'?: string | null;
+          'paid_out_at'?: string | null;
+          'paid_out_by'?: string | null;
+          'payment_id': string;
+          'provider': string;
+          'provider_ref'?: string | null;
+          'reason'?: string | null;
+          'requested_by'?: string | null;
+          'status': Database['public']['Enums']['refund_status'];
+          'updated_at'?: string;
+        };
+        Update: {
+          'amount'?: number;
+          'business_id'?: string | null;
+          'checkout_id'?: string;
+          'created_at'?: string;
+          'currency'?: string;
+          'failure'?: string | null;
+          'id'?: string;
+          'idempotency_key'?: string | null;
+          'kind'?: string;
+          'order_id'?: string | null;
+          'paid_out_at'?: string | null;
+          'paid_out_by'?: string | null;
+          'payment_id'?: string;
+          'provider'?: string;
+          'provider_ref'?: string | null;
+          'reason'?: string | null;
+          'requested_by'?: string | null;
+          'status'?: Database['public']['Enums']['refund_status'];
+          'updated_at'?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'refunds_checkout_id_fkey';
+            columns: ['checkout_id'];
+            isOneToOne: false;
+            referencedRelation: 'checkouts';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'refunds_order_id_business_id_fkey';
+            columns: ['order_id', 'business_id'];
+            isOneToOne: false;
+            referencedRelation: 'orders';
+            referencedColumns: ['id', 'business_id'];
+          },
+          {
+            foreignKeyName: 'refunds_payment_id_fkey';
+            columns: ['payment_id'];
+            isOneToOne: false;
+            referencedRelation: 'payments';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       'role_permissions': {
         Row: {
@@ -2300,6 +2513,36 @@ export type Database = {
           isSetofReturn: false;
         };
       };
+      'mark_refund_paid_out': {
+        Args: { 'note'?: string; 'refund_id': string };
+        Returns: {
+          'amount': number;
+          'business_id': string | null;
+          'checkout_id': string;
+          'created_at': string;
+          'currency': string;
+          'failure': string | null;
+          'id': string;
+          'idempotency_key': string | null;
+          'kind': string;
+          'order_id': string | null;
+          'paid_out_at': string | null;
+          'paid_out_by': string | null;
+          'payment_id': string;
+          'provider': string;
+          'provider_ref': string | null;
+          'reason': string | null;
+          'requested_by': string | null;
+          'status': Database['public']['Enums']['refund_status'];
+          'updated_at': string;
+        };
+        SetofOptions: {
+          from: '*';
+          to: 'refunds';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
       'messages_since': {
         Args: { 'after_seq': number; 'conversation_id': string; 'max_rows'?: number };
         Returns: {
@@ -2391,6 +2634,41 @@ export type Database = {
         SetofOptions: {
           from: '*';
           to: 'tickets';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      'refund_order': {
+        Args: {
+          'amount'?: number;
+          'idempotency_key'?: string;
+          'order_id': string;
+          'reason'?: string;
+        };
+        Returns: {
+          'amount': number;
+          'business_id': string | null;
+          'checkout_id': string;
+          'created_at': string;
+          'currency': string;
+          'failure': string | null;
+          'id': string;
+          'idempotency_key': string | null;
+          'kind': string;
+          'order_id': string | null;
+          'paid_out_at': string | null;
+          'paid_out_by': string | null;
+          'payment_id': string;
+          'provider': string;
+          'provider_ref': string | null;
+          'reason': string | null;
+          'requested_by': string | null;
+          'status': Database['public']['Enums']['refund_status'];
+          'updated_at': string;
+        };
+        SetofOptions: {
+          from: '*';
+          to: 'refunds';
           isOneToOne: true;
           isSetofReturn: false;
         };
@@ -2574,6 +2852,19 @@ export type Database = {
       'checkout_status': 'pending_payment' | 'paid' | 'cancelled';
       'conversation_status': 'open' | 'closed';
       'export_job_status': 'running' | 'succeeded' | 'failed';
+      'notification_kind':
+        | 'order_placed_customer'
+        | 'order_placed_business'
+        | 'order_paid'
+        | 'order_shipped'
+        | 'order_delivered'
+        | 'order_cancelled'
+        | 'order_refunded'
+        | 'product_approved'
+        | 'product_rejected'
+        | 'invitation_created'
+        | 'ticket_message'
+        | 'chat_unread';
       'order_status':
         | 'pending_payment'
         | 'paid'
@@ -2585,6 +2876,7 @@ export type Database = {
       'payment_event_status': 'applied' | 'ignored' | 'rejected';
       'payment_status': 'pending' | 'succeeded' | 'failed' | 'cancelled' | 'refunded';
       'product_status': 'draft' | 'pending_approval' | 'approved' | 'rejected' | 'archived';
+      'refund_status': 'pending' | 'succeeded' | 'failed' | 'to_pay_out' | 'paid_out';
       'ticket_category': 'order' | 'product' | 'payment' | 'delivery' | 'account' | 'other';
       'ticket_history_field': 'status' | 'priority' | 'assignee';
       'ticket_priority': 'low' | 'normal' | 'high' | 'urgent';
@@ -2715,20 +3007,6 @@ export type CompositeTypes<
 export const Constants = {
   'private': {
     Enums: {
-      'notification_kind': [
-        'order_placed_customer',
-        'order_placed_business',
-        'order_paid',
-        'order_shipped',
-        'order_delivered',
-        'order_cancelled',
-        'order_refunded',
-        'product_approved',
-        'product_rejected',
-        'invitation_created',
-        'ticket_message',
-        'chat_unread',
-      ],
       'notification_status': ['pending', 'sending', 'sent', 'dead'],
       'ticket_event_kind': [
         'ticket_opened',
@@ -2760,6 +3038,20 @@ export const Constants = {
       'checkout_status': ['pending_payment', 'paid', 'cancelled'],
       'conversation_status': ['open', 'closed'],
       'export_job_status': ['running', 'succeeded', 'failed'],
+      'notification_kind': [
+        'order_placed_customer',
+        'order_placed_business',
+        'order_paid',
+        'order_shipped',
+        'order_delivered',
+        'order_cancelled',
+        'order_refunded',
+        'product_approved',
+        'product_rejected',
+        'invitation_created',
+        'ticket_message',
+        'chat_unread',
+      ],
       'order_status': [
         'pending_payment',
         'paid',
@@ -2772,6 +3064,7 @@ export const Constants = {
       'payment_event_status': ['applied', 'ignored', 'rejected'],
       'payment_status': ['pending', 'succeeded', 'failed', 'cancelled', 'refunded'],
       'product_status': ['draft', 'pending_approval', 'approved', 'rejected', 'archived'],
+      'refund_status': ['pending', 'succeeded', 'failed', 'to_pay_out', 'paid_out'],
       'ticket_category': ['order', 'product', 'payment', 'delivery', 'account', 'other'],
       'ticket_history_field': ['status', 'priority', 'assignee'],
       'ticket_priority': ['low', 'normal', 'high', 'urgent'],

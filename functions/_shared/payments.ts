@@ -1,11 +1,16 @@
 // The payment provider interface behind checkout: `manual` (cash or bank transfer recorded by
-// staff through update_order_status) and `stripe` (a hosted Checkout Session).
+// staff through update_order_status), `stripe` (a hosted Checkout Session), and mobile money
+// (`clickpesa`, `mpesa`: a push to the payer's phone, mobile-money.ts).
+
+export type PaymentMethod = 'manual' | 'stripe' | 'clickpesa' | 'mpesa';
 
 export interface CheckoutForPayment {
   checkoutId: string;
   total: string | number;
   currency: string;
   orders: Array<{ id: string; business_id: string; total: string | number }>;
+  /** Mobile money: the payer's number, international digits without +. */
+  phone?: string;
 }
 
 export interface PaymentSession {
@@ -14,7 +19,7 @@ export interface PaymentSession {
 }
 
 export interface PaymentProvider {
-  readonly name: 'manual' | 'stripe';
+  readonly name: PaymentMethod;
   /** False when the provider lacks its configuration: checkout refuses before placing anything. */
   readonly configured: boolean;
   /** Starts the payment; null when there is nothing to start. Idempotent per checkout. */

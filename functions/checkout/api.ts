@@ -19,7 +19,7 @@ const result = {
     payment: {
       type: 'object',
       properties: {
-        provider: { type: 'string', enum: ['manual', 'stripe'] },
+        provider: { type: 'string', enum: ['manual', 'stripe', 'clickpesa', 'mpesa'] },
         status: { type: 'string' },
         redirect_url: { type: 'string', format: 'uri', description: 'Stripe Checkout: where to send the customer to pay.' },
       },
@@ -31,7 +31,9 @@ export const endpoints: Endpoint[] = [{
   method: 'post',
   path: '/checkout',
   summary: 'Turn the caller\'s cart into orders (one per business) and start the payment',
-  description: 'Prices and items come from the cart and the database, never from the request. The same ' +
+  description: 'Prices and items come from the cart and the database, never from the request. Mobile money ' +
+    '(clickpesa: TZS carts, a Tanzanian mobile number; mpesa: KES carts in whole shillings, a Kenyan mobile number) ' +
+    'sends a payment request to the phone; another currency is 422. The same ' +
     'Idempotency-Key with the same body and cart answers the checkout already placed (200) instead of placing another.',
   caller: 'user',
   parameters: [{

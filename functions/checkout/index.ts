@@ -1,7 +1,8 @@
 // POST /functions/v1/checkout — turns the caller's cart into orders, once per Idempotency-Key,
 // and starts the payment. Steps, each next to its undo:
 //   placeOrder    ↔ undo_checkout (cancel the orders, restore stock, give the cart back)
-//   startPayment  ↔ withdraw the provider's session
+//   startPayment  ↔ withdraw the provider's session (a mobile-money push cannot be withdrawn:
+//                   a payment approved after the undo is listed for staff as late)
 //   recordPayment   (last: nothing after it can fail)
 import { type Caller, callerOf, jwksVerifier, requireUser, type TokenVerifier } from '../_shared/auth.ts';
 import { connectDatabase, type Db } from '../_shared/database.ts';
@@ -11,7 +12,9 @@ import { envText } from '../_shared/env.ts';
 import { HttpError } from '../_shared/errors.ts';
 import { handle, serve } from '../_shared/http.ts';
 import { jsonLogger, type Logger } from '../_shared/log.ts';
-import { manualPayments, type PaymentProvider, type PaymentSession, stripePayments, unconfiguredStripe } from '../_shared/payments.ts';
+import { clickPesaPayments, mpesaPayments, unconfigured } from '../_shared/mobile-money.ts';
+import { clickPesaFromEnv, mpesaFromEnv } from '../_shared/mobile-money-env.ts';
+import { manualPayments, type PaymentMethod, type PaymentProvider, type PaymentSession, stripePayments, unconfiguredStripe } from '../_shared/payments.ts';
 import { runSteps, StepFailed } from '../_shared/steps.ts';
 import { stripeCheckoutSessions } from '../_shared/stripe.ts';
 import { type CheckoutBody, parseCheckoutBody, parseIdempotencyKey } from './request.ts';
@@ -26,14 +29,14 @@ export interface CheckoutResult {
   total: number;
   currency: string;
   orders: Array<{ id: string; business_id: string; total: number; status: Enums['order_status'] }>;
-  payment: { id: string; provider: 'manual' | 'stripe'; status: Enums['payment_status']; provider_ref?: string; redirect_url?: string };
+  payment: { id: string; provider: PaymentMethod; status: Enums['payment_status']; provider_ref?: string; redirect_url?: string };
   replayed: boolean;
 }
 
 export interface CheckoutDeps {
   db: Db;
   verify: TokenVerifier;
-  providers: { manual: PaymentProvider; stripe: PaymentProvider };
+  providers: Record<PaymentMethod, PaymentProvider>;
   log?: Logger;
 }
 
@@ -71,7 +74,8 @@ export function createCheckoutHandler({ db, verify, providers, log = jsonLogger(
         run: async (state) => {
           const [row] = await serviceDb`
             select private.place_checkout(${user.id}, ${key}, ${body.payment_method},
-                                          ${serviceDb.json(body.shipping_address)}, ${body.notes ?? null}) as result`;
+                                          ${serviceDb.json(body.shipping_address)}, ${body.notes ?? null},
+                                          ${body.phone ?? null}) as result`;
           return { ...state, result: row.result as CheckoutResult };
         },
         undo: async ({ result }) => {
@@ -83,7 +87,7 @@ export function createCheckoutHandler({ db, verify, providers, log = jsonLogger(
         run: async (state) => {
           if (!needsPaymentStart(state.result!)) return state;
           const { checkout_id, total, currency, orders } = state.result!;
-          return { ...state, session: await provider.start({ checkoutId: checkout_id, total, currency, orders }) };
+          return { ...state, session: await provider.start({ checkoutId: checkout_id, total, currency, orders, phone: body.phone }) };
         },
         undo: async ({ session }) => {
           if (session) await provider.cancel(session);
@@ -116,6 +120,8 @@ export function createCheckoutHandler({ db, verify, providers, log = jsonLogger(
 }
 
 if (import.meta.main) {
+  const clickpesa = clickPesaFromEnv();
+  const mpesa = mpesaFromEnv();
   const siteUrl = envText('SITE_URL', 'http://127.0.0.1:3000');
   const stripeKey = envText('STRIPE_SECRET_KEY');
   serve(createCheckoutHandler({
@@ -130,6 +136,10 @@ if (import.meta.main) {
           sessionMinutes: 30,
         })
         : unconfiguredStripe,
+      clickpesa: clickpesa ? clickPesaPayments(clickpesa.client) : unconfigured('clickpesa', 'CLICKPESA_CLIENT_ID, CLICKPESA_API_KEY and CLICKPESA_CHECKSUM_KEY'),
+      mpesa: mpesa
+        ? mpesaPayments(mpesa.client, mpesa.callbackUrl)
+        : unconfigured('mpesa', 'MPESA_CONSUMER_KEY, MPESA_CONSUMER_SECRET, MPESA_SHORTCODE, MPESA_PASSKEY and MPESA_CALLBACK_TOKEN'),
     },
   }));
 }

@@ -1,14 +1,17 @@
 // One delivery run: claim due messages, render, send, record each outcome. Every message is
 // its own step: it ends sent, pending with a later attempt, or dead; a crash mid-run leaves
 // claimed rows under a lease that expires, and Resend's idempotency key (the notification id)
-// keeps a retried send from reaching the recipient twice.
+// keeps a retried e-mail from reaching the recipient twice. SMS go through Beem, which has no
+// such key: an SMS whose lease expired is dead-lettered instead of resent (claim_notifications).
 import type { Sql } from '../_shared/database.ts';
 import type { Database, Json } from '../_shared/database.types.ts';
 import type { Logger } from '../_shared/log.ts';
-import type { EmailSender } from './resend.ts';
+import type { SmsSender } from './beem.ts';
+import type { EmailSender, SendResult } from './resend.ts';
 import { type BackoffPolicy, isPermanentFailure, retryDelaySeconds } from './retry.ts';
 import type { TemplateContext } from '../_shared/email.ts';
 import { renderEmail } from './templates.ts';
+import { renderSms } from './sms.ts';
 
 type Notification = Database['private']['Tables']['notifications']['Row'];
 
@@ -21,6 +24,12 @@ export interface DeliveryConfig extends TemplateContext {
   concurrency: number;
 }
 
+/** The configured senders; a channel without one stays queued. */
+export interface Senders {
+  email: EmailSender | null;
+  sms: SmsSender | null;
+}
+
 export interface DeliveryReport {
   claimed: number;
   sent: number;
@@ -30,13 +39,15 @@ export interface DeliveryReport {
 
 export async function deliverDue(
   serviceDb: Sql,
-  send: EmailSender,
+  send: Senders,
   config: DeliveryConfig,
   log: Logger,
   options: { ids?: string[]; random?: () => number } = {},
 ): Promise<DeliveryReport> {
+  const channels = [send.email && 'email', send.sms && 'sms'].filter((channel): channel is string => Boolean(channel));
   const claimed = await serviceDb<Notification[]>`
-    select * from private.claim_notifications(${config.batchSize}, ${config.leaseSeconds}, ${options.ids ?? null}::uuid[])`;
+    select * from private.claim_notifications(${config.batchSize}, ${config.leaseSeconds}, ${options.ids ?? null}::uuid[],
+                                               ${channels}::text[])`;
   const report: DeliveryReport = { claimed: claimed.length, sent: 0, retrying: 0, dead: 0 };
   let next = 0;
   const worker = async () => {
@@ -51,16 +62,18 @@ export async function deliverDue(
 
 async function deliverOne(
   serviceDb: Sql,
-  send: EmailSender,
+  send: Senders,
   config: DeliveryConfig,
   log: Logger,
   notification: Notification,
   random?: () => number,
 ): Promise<'sent' | 'retrying' | 'dead'> {
-  let result;
+  let result: SendResult;
   try {
-    const email = renderEmail(notification.kind, notification.payload as Record<string, Json>, config);
-    result = await send({ idempotencyKey: notification.id, to: notification.recipient, email });
+    const payload = notification.payload as Record<string, Json>;
+    result = notification.channel === 'sms'
+      ? await send.sms!({ to: notification.recipient, text: renderSms(notification.kind, payload) })
+      : await send.email!({ idempotencyKey: notification.id, to: notification.recipient, email: renderEmail(notification.kind, payload, config) });
   } catch (error) {
     result = { ok: false as const, status: null, error: `Rendering failed: ${(error as Error)?.message ?? error}` };
   }
@@ -79,6 +92,7 @@ async function deliverOne(
     event: status === 'dead' ? 'notification_dead' : 'notification_retry',
     id: notification.id,
     kind: notification.kind,
+    channel: notification.channel,
     attempts: notification.attempts,
     error: result.error,
   });

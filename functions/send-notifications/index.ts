@@ -1,4 +1,4 @@
-// POST /functions/v1/send-notifications — delivers due e-mails from the outbox (service role
+// POST /functions/v1/send-notifications — delivers due e-mails (Resend) and SMS (Beem) from the outbox (service role
 // only). Called by the database webhook after new messages are queued (body {"ids": [...]})
 // and by the periodic sweep (empty body: whatever is due, retries and expired leases included).
 import { callerOf, jwksVerifier, requireServiceRole, type TokenVerifier } from '../_shared/auth.ts';
@@ -9,15 +9,16 @@ import { success } from '../_shared/envelope.ts';
 import { HttpError } from '../_shared/errors.ts';
 import { handle, serve } from '../_shared/http.ts';
 import { jsonLogger, type Logger } from '../_shared/log.ts';
-import { type DeliveryConfig, deliverDue } from './deliver.ts';
+import { beemSender } from './beem.ts';
+import { type DeliveryConfig, deliverDue, type Senders } from './deliver.ts';
 import { sendRequestSchema } from './request.ts';
-import { type EmailSender, resendSender } from './resend.ts';
+import { resendSender } from './resend.ts';
 
 export interface SendNotificationsDeps {
   db: Db;
   verify: TokenVerifier;
-  /** Null when no Resend key is configured: messages then stay queued, untouched. */
-  send: EmailSender | null;
+  /** A channel whose provider key is not configured (Resend, Beem): its messages stay queued, untouched. */
+  send: Senders;
   config: DeliveryConfig;
   random?: () => number;
   log?: Logger;
@@ -28,8 +29,8 @@ export function createSendNotificationsHandler({ db, verify, send, config, rando
     if (req.method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Use POST.');
     requireServiceRole(await callerOf(req, verify));
     const { ids } = await readJsonBody(req, sendRequestSchema, { whenEmpty: {} });
-    if (!send) {
-      throw new HttpError(503, 'NOTIFICATIONS_NOT_CONFIGURED', 'E-mail delivery is not configured (RESEND_API_KEY); messages stay queued until it is.');
+    if (!send.email && !send.sms) {
+      throw new HttpError(503, 'NOTIFICATIONS_NOT_CONFIGURED', 'Neither e-mail (RESEND_API_KEY) nor SMS (BEEM_API_KEY) delivery is configured; messages stay queued until one is.');
     }
     // Service: the outbox is the service's own (service-role callers only, checked above).
     const report = await deliverDue(db.serviceDb, send, config, log, { ids, random });
@@ -53,17 +54,30 @@ export function configFromEnv(): DeliveryConfig {
 
 if (import.meta.main) {
   const apiKey = envText('RESEND_API_KEY');
+  const beemKey = envText('BEEM_API_KEY');
+  const beemSecret = envText('BEEM_SECRET_KEY');
   serve(createSendNotificationsHandler({
     db: connectDatabase(),
     verify: jwksVerifier(envText('SUPABASE_JWKS', '{"keys":[]}')),
-    send: apiKey
-      ? resendSender({
-        apiBase: envText('RESEND_API_BASE', 'https://api.resend.com'),
-        apiKey,
-        from: envText('NOTIFICATIONS_FROM', 'Sokoni <notifications@sokoni.example>'),
-        timeoutMs: envInt('RESEND_TIMEOUT_MS', 10000, { min: 100, max: 60000 }),
-      })
-      : null,
+    send: {
+      email: apiKey
+        ? resendSender({
+          apiBase: envText('RESEND_API_BASE', 'https://api.resend.com'),
+          apiKey,
+          from: envText('NOTIFICATIONS_FROM', 'Sokoni <notifications@sokoni.example>'),
+          timeoutMs: envInt('RESEND_TIMEOUT_MS', 10000, { min: 100, max: 60000 }),
+        })
+        : null,
+      sms: beemKey && beemSecret
+        ? beemSender({
+          apiBase: envText('BEEM_API_BASE', 'https://apisms.beem.africa'),
+          apiKey: beemKey,
+          secretKey: beemSecret,
+          senderId: envText('BEEM_SENDER_ID', 'INFO'),
+          timeoutMs: envInt('RESEND_TIMEOUT_MS', 10000, { min: 100, max: 60000 }),
+        })
+        : null,
+    },
     config: configFromEnv(),
   }));
 }

@@ -3,7 +3,7 @@
 import type { Database, Json } from '../_shared/database.types.ts';
 import { type Email, escapeHtml, type TemplateContext } from '../_shared/email.ts';
 
-export type NotificationKind = Database['private']['Enums']['notification_kind'];
+export type NotificationKind = Database['public']['Enums']['notification_kind'];
 
 type Payload = Record<string, Json | undefined>;
 

@@ -61,6 +61,8 @@ const SECURITY: Record<Endpoint['caller'], Array<Record<string, string[]>>> = {
   service_role: [{ serviceRoleKey: [] }],
   public: [],
   stripe: [],
+  clickpesa: [],
+  mpesa: [],
 };
 
 const CALLER_TEXT: Record<Endpoint['caller'], string> = {
@@ -68,6 +70,8 @@ const CALLER_TEXT: Record<Endpoint['caller'], string> = {
   service_role: 'Caller: the service role key only (the database, schedulers, operators).',
   public: 'Caller: anyone; no token needed.',
   stripe: 'Caller: Stripe, proven by the Stripe-Signature header.',
+  clickpesa: 'Caller: ClickPesa, proven by the checksum in the body (and the payment confirmed with ClickPesa\'s status endpoint).',
+  mpesa: 'Caller: Safaricom Daraja, proven only by the secret token in the path (and the payment confirmed with the STK status query).',
 };
 
 function bodySchema(schema: z.ZodType): JsonSchema {

@@ -14,11 +14,11 @@
 -- ============================================================================
 -- Types
 -- ============================================================================
-create type private.notification_kind as enum (
+create type public.notification_kind as enum (
   'order_placed_customer', 'order_placed_business', 'order_paid', 'order_shipped', 'order_delivered',
   'order_cancelled', 'order_refunded', 'product_approved', 'product_rejected', 'invitation_created'
 );
-comment on type private.notification_kind is 'Which e-mail a notification is; each kind has its own HTML and text template.';
+comment on type public.notification_kind is 'Which e-mail a notification is; each kind has its own HTML and text template.';
 
 create type private.notification_status as enum ('pending', 'sending', 'sent', 'dead');
 comment on type private.notification_status is 'pending: waiting for its next attempt; sending: claimed under a lease; sent; dead: gave up after the last allowed attempt.';
@@ -28,7 +28,7 @@ comment on type private.notification_status is 'pending: waiting for its next at
 -- ============================================================================
 create table private.notifications (
   id uuid primary key default gen_random_uuid(),
-  kind private.notification_kind not null,
+  kind public.notification_kind not null,
   recipient text not null check (recipient ~ '^[^@\s]+@[^@\s]+$' and char_length(recipient) <= 320),
   payload jsonb not null default '{}' check (jsonb_typeof(payload) = 'object'),
   -- One message per event: a trigger that fires twice for the same event queues once.
@@ -77,7 +77,7 @@ as $$
 $$;
 revoke all on function private.user_display_name(uuid) from public;
 
-create function private.queue_notification(kind private.notification_kind, recipient text, payload jsonb, dedupe_key text)
+create function private.queue_notification(kind public.notification_kind, recipient text, payload jsonb, dedupe_key text)
 returns void
 language sql
 set search_path = ''
@@ -87,8 +87,8 @@ as $$
   where queue_notification.recipient is not null
   on conflict (dedupe_key) do nothing
 $$;
-revoke all on function private.queue_notification(private.notification_kind, text, jsonb, text) from public;
-comment on function private.queue_notification(private.notification_kind, text, jsonb, text) is
+revoke all on function private.queue_notification(public.notification_kind, text, jsonb, text) from public;
+comment on function private.queue_notification(public.notification_kind, text, jsonb, text) is
   'Queues one e-mail unless the recipient has no address or the same event was already queued.';
 
 create function private.order_summary(order_id uuid) returns jsonb
@@ -179,7 +179,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  kind private.notification_kind := case new.status
+  kind public.notification_kind := case new.status
     when 'paid' then 'order_paid' when 'shipped' then 'order_shipped' when 'delivered' then 'order_delivered'
     when 'cancelled' then 'order_cancelled' when 'refunded' then 'order_refunded'
   end;
@@ -205,7 +205,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  kind private.notification_kind := case new.status when 'approved' then 'product_approved' else 'product_rejected' end;
+  kind public.notification_kind := case new.status when 'approved' then 'product_approved' else 'product_rejected' end;
 begin
   perform private.queue_notification(
     kind,

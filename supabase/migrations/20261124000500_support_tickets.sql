@@ -36,7 +36,7 @@ comment on type private.ticket_event_kind is 'What happened to a ticket, as anno
 -- Ticket e-mails are rendered by the ticket-notifications function; the outbox row carries the
 -- rendered subject, HTML and text. (A new enum value cannot be used in this same transaction:
 -- nothing below names it.)
-alter type private.notification_kind add value if not exists 'ticket_message';
+alter type public.notification_kind add value if not exists 'ticket_message';
 
 -- ============================================================================
 -- Tables

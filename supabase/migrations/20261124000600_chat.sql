@@ -32,7 +32,7 @@ create type public.conversation_status as enum ('open', 'closed');
 comment on type public.conversation_status is 'open: messages may be sent; closed: by the business, read-only (a new start_conversation opens a new one).';
 
 -- The offline e-mail's kind; used only by functions (plpgsql), never in this transaction.
-alter type private.notification_kind add value if not exists 'chat_unread';
+alter type public.notification_kind add value if not exists 'chat_unread';
 
 -- ============================================================================
 -- Tables

@@ -20,6 +20,7 @@ let orderId: string;
 let paymentId: string;
 let eventId: string;
 let cartlessUserId: string;
+let refundId: string;
 
 beforeAll(async () => {
   const [business, otherBusiness, customer, otherCustomer] = await Promise.all([
@@ -46,6 +47,16 @@ beforeAll(async () => {
     values ('stripe', ${`evt_${randomUUID()}`}, 'checkout.session.completed', '{}', 'rejected', 'rejected: test', ${checkoutId})
     returning id`;
   cartlessUserId = (await createUser()).id;
+  // A refund of another order and payment of the customer's checkout, for staff to pay out
+  // (its own rows, so that the deletes above are not held back by it).
+  const [{ id: refundedOrder }] = await superuser()`
+    insert into public.orders (checkout_id, business_id, customer_id, subtotal, total, currency, shipping_address, status)
+    values (${checkoutId}, ${business.id}, ${customer.id}, 5, 5, 'KES', '{}', 'paid') returning id`;
+  const [{ id: refundedPayment }] = await superuser()`
+    insert into public.payments (checkout_id, provider, amount, currency, status) values (${checkoutId}, 'manual', 5, 'KES', 'succeeded') returning id`;
+  [{ id: refundId }] = await superuser()`
+    insert into public.refunds (checkout_id, order_id, business_id, payment_id, provider, kind, amount, currency, status)
+    values (${checkoutId}, ${refundedOrder}, ${business.id}, ${refundedPayment}, 'manual', 'order', 1, 'KES', 'to_pay_out') returning id`;
 });
 
 const refusedToAll = outcomes(['serviceRole'], { users: 'denied', anon: 'denied' });
@@ -161,6 +172,17 @@ const cases: MatrixCase[] = [
                values ('stripe', ${`evt_${randomUUID()}`}, 'forged', '{}') returning id`,
     () => eventId,
     orderManagers,
+  ),
+  // Refunds are written only by refund_order, mark_refund_paid_out and the payment functions.
+  ...readOnly(
+    'refunds',
+    (tx) => tx`select id from public.refunds where id = ${refundId}`,
+    (tx) => tx`insert into public.refunds (checkout_id, order_id, business_id, payment_id, provider, kind, amount, currency, status)
+               values (${checkoutId}, ${orderId}, ${world.business.id}, ${paymentId}, 'manual', 'order', 1000, 'KES', 'to_pay_out') returning id`,
+    () => refundId,
+    customerAndBusiness,
+    // Not even the service key writes refunds directly: refund_order and the payment functions do.
+    appendOnly,
   ),
 ];
 

@@ -46,7 +46,7 @@ describe('docs/openapi.json', async () => {
     expect(chat.additionalProperties).toBe(false);
     expect(document.paths['/checkout'].post.requestBody!.content['application/json'].schema).toMatchObject({
       required: ['shipping_address', 'payment_method'],
-      properties: { payment_method: { enum: ['manual', 'stripe'] } },
+      properties: { payment_method: { enum: ['manual', 'stripe', 'clickpesa', 'mpesa'] } },
     });
   });
 
