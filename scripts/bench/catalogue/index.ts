@@ -146,6 +146,8 @@ try {
     await measure(half, loadedSamples);
   });
   const written = JSON.parse(await tell('stop')) as { stock: number; edits: number; seconds: number };
+  writers.stdin!.end();
+  await new Promise((resolve) => (writers.exitCode !== null ? resolve(null) : writers.once('exit', resolve)));
   const after = await stats();
   const quiet = quietSamples.map((q) => ({ ...q, rls: summarize(q.rls), bypass: summarize(q.bypass) }));
   const loaded = loadedSamples.map((q) => ({ ...q, rls: summarize(q.rls), bypass: summarize(q.bypass) }));

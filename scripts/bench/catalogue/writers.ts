@@ -57,6 +57,9 @@ for await (const line of lines) {
   console.log('ok');
 }
 writing = false;
+lines.close();
+// Stdin would keep the process alive after the last line.
+process.stdin.destroy();
 await Promise.all(writers);
 await sql.end();
 console.log(JSON.stringify(written));
