@@ -3,11 +3,15 @@
 // copies every read into a new buffer that V8 frees only at its next garbage collection; over
 // a long read (the CSV export) those copies held 20 MB and more of the function's memory.
 // postgres.js keeps nothing of a chunk of whole messages once it has parsed it (values become
-// strings; no raw rows or COPY here), so the buffer is free again for the next read.
+// strings), so the buffer is free again for the next read; except COPY data, which it hands on
+// as views of the chunk: a chunk holding CopyData messages is emitted as a copy of its own. For
+// COPY's backpressure, postgres.js pauses the socket when its readable is full and resumes it
+// when read: reads stop while paused, so the server waits instead of memory filling.
 import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 
 const INITIAL_BYTES = 64 * 1024;
+const COPY_DATA = 0x64; // 'd'
 
 /** What the socket needs of a connection: Deno.TcpConn's reading, writing and closing. */
 export interface ByteConnection {
@@ -18,15 +22,17 @@ export interface ByteConnection {
 }
 
 /** How many leading bytes of `bytes` are whole messages (a type byte, then an int32 length that counts itself). */
-export function wholeMessagesLength(bytes: Uint8Array, filled: number): { whole: number; nextMessageBytes: number } {
+export function wholeMessagesLength(bytes: Uint8Array, filled: number): { whole: number; nextMessageBytes: number; copyData: boolean } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, filled);
   let whole = 0;
+  let copyData = false;
   while (filled - whole >= 5) {
     const size = 1 + view.getInt32(whole + 1);
-    if (whole + size > filled) return { whole, nextMessageBytes: size };
+    if (whole + size > filled) return { whole, nextMessageBytes: size, copyData };
+    if (bytes[whole] === COPY_DATA) copyData = true;
     whole += size;
   }
-  return { whole, nextMessageBytes: 5 };
+  return { whole, nextMessageBytes: 5, copyData };
 }
 
 export class MessageSocket extends EventEmitter {
@@ -35,6 +41,8 @@ export class MessageSocket extends EventEmitter {
   #buffer = new Uint8Array(INITIAL_BYTES);
   #filled = 0;
   #writes: Promise<void> = Promise.resolve();
+  /** Set while paused: resolves on resume. */
+  #paused: { promise: Promise<void>; resolve: () => void } | null = null;
 
   constructor(conn: ByteConnection) {
     super();
@@ -42,8 +50,14 @@ export class MessageSocket extends EventEmitter {
     queueMicrotask(() => void this.#readLoop());
   }
 
-  /** Queues `chunk`; postgres.js waits for 'drain' only after false, which this never returns. */
+  /**
+   * Queues `chunk`; postgres.js waits for 'drain' only after false, which this never returns.
+   * A write also resumes reading: postgres.js may pause for a COPY whose last row and CopyDone
+   * came in one read and then never resume (its readable, ended, reads no more), while the
+   * COPY's completion and the answer to what it sends next are still to be read.
+   */
   write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean {
+    this.resume();
     this.#writes = this.#writes.then(async () => {
       if (this.readyState === 'closed') throw new Error('The database connection is closed.');
       for (let written = 0; written < chunk.length;) written += await this.#conn.write(chunk.subarray(written));
@@ -66,12 +80,25 @@ export class MessageSocket extends EventEmitter {
   destroy(): void {
     if (this.readyState === 'closed') return;
     this.readyState = 'closed';
+    this.resume();
     try {
       this.#conn.close();
     } catch {
       // Already closed by the other side.
     }
     this.emit('close', false);
+  }
+
+  pause(): void {
+    if (this.#paused) return;
+    let resolve!: () => void;
+    const promise = new Promise<void>((done) => (resolve = done));
+    this.#paused = { promise, resolve };
+  }
+
+  resume(): void {
+    this.#paused?.resolve();
+    this.#paused = null;
   }
 
   setKeepAlive(enable: boolean): void {
@@ -81,12 +108,13 @@ export class MessageSocket extends EventEmitter {
   async #readLoop(): Promise<void> {
     try {
       for (;;) {
+        if (this.#paused) await this.#paused.promise;
         const read = await this.#conn.read(this.#buffer.subarray(this.#filled));
         if (read === null) break;
         this.#filled += read;
-        const { whole, nextMessageBytes } = wholeMessagesLength(this.#buffer, this.#filled);
+        const { whole, nextMessageBytes, copyData } = wholeMessagesLength(this.#buffer, this.#filled);
         if (whole > 0) {
-          this.emit('data', Buffer.from(this.#buffer.buffer, this.#buffer.byteOffset, whole));
+          this.emit('data', copyData ? Buffer.from(this.#buffer.subarray(0, whole)) : Buffer.from(this.#buffer.buffer, this.#buffer.byteOffset, whole));
           if (this.readyState === 'closed') return;
           this.#buffer.copyWithin(0, whole, this.#filled);
           this.#filled -= whole;

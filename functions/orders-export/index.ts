@@ -16,16 +16,15 @@ import { HttpError, invalidInput } from '../_shared/errors.ts';
 import { handle, serve } from '../_shared/http.ts';
 import { jsonLogger, type Logger } from '../_shared/log.ts';
 import { runSteps } from '../_shared/steps.ts';
-import { csvRow, csvStream, UTF8_BOM } from './csv.ts';
+import { csvFile, csvRow, UTF8_BOM } from './csv.ts';
 import { type ExportFilters, exportFileName, isUuid, parseExportQuery } from './filters.ts';
-import { countLinesUpTo, CSV_HEADER, exportPages, lineCells } from './lines.ts';
+import { countLinesUpTo, CSV_HEADER, exportCsvRows } from './lines.ts';
 import { MIN_PART_BYTES, writeGzipParts } from './parts.ts';
 import { type ExportStorage, partPath, storageClient } from './storage.ts';
 
 type ExportJob = Database['public']['Tables']['export_jobs']['Row'];
 
 export interface OrdersExportConfig {
-  pageSize: number;
   /** Exports with more lines than this run as a job. */
   inlineMaxLines: number;
   signedUrlSeconds: number;
@@ -91,7 +90,7 @@ export function createOrdersExportHandler(deps: OrdersExportDeps) {
         {
           name: 'write the file to the exports bucket',
           run: async () => {
-            const csv = csvStream(CSV_HEADER, (writeLine) => exportPages(db, claims, filters, config.pageSize, writeLine), lineCells, (n) => (lines = n));
+            const csv = csvFile(CSV_HEADER, exportCsvRows(db, claims, filters, { timeoutSeconds: config.jobTimeoutSeconds, onDone: (n) => (lines = n) }));
             parts = await writeGzipParts(csv, new TextEncoder().encode(UTF8_BOM + csvRow(CSV_HEADER)), config.partBytes,
               (part, body) => storage.upload(partPath(folder, part), body, 'application/gzip'), (part) => (started = part));
           },
@@ -170,7 +169,7 @@ export function createOrdersExportHandler(deps: OrdersExportDeps) {
     const fileName = exportFileName(slug, filters, now());
     const lineCount = await countLinesUpTo(db, caller.claims, filters, config.inlineMaxLines);
     if (lineCount > config.inlineMaxLines) return startJob(caller, filters, fileName, lineCount);
-    const body = csvStream(CSV_HEADER, (writeLine) => exportPages(db, caller.claims, filters, config.pageSize, writeLine), lineCells);
+    const body = csvFile(CSV_HEADER, exportCsvRows(db, caller.claims, filters, { timeoutSeconds: config.jobTimeoutSeconds }));
     return new Response(body, {
       status: 200,
       headers: {
@@ -218,7 +217,6 @@ if (import.meta.main) {
       bucket: 'exports',
     }),
     config: {
-      pageSize: envInt('EXPORT_PAGE_SIZE', 1000, { min: 1, max: 10000 }),
       inlineMaxLines: envInt('EXPORT_INLINE_MAX_LINES', 100000, { min: 0, max: 100_000_000 }),
       signedUrlSeconds: envInt('EXPORT_SIGNED_URL_SECONDS', 3600, { min: 60, max: 7 * 86400 }),
       jobTimeoutSeconds: envInt('EXPORT_JOB_TIMEOUT_SECONDS', 900, { min: 60, max: 86400 }),

@@ -12,20 +12,10 @@ export type PartUpload = (part: number, body: ReadableStream<Uint8Array>) => Pro
 export const MIN_PART_BYTES = 256 * 1024;
 const GROUP_BYTES = 1024 * 1024;
 
-/** One gzip member of `bytes`. */
-export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
-  const compressed = new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream('gzip'));
+/** One gzip member of the bytes of `chunks`, in order (read once, without joining them first). */
+export async function gzip(chunks: Uint8Array[]): Promise<Uint8Array> {
+  const compressed = new Blob(chunks as BlobPart[]).stream().pipeThrough(new CompressionStream('gzip'));
   return new Uint8Array(await new Response(compressed).arrayBuffer());
-}
-
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  const joined = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, at);
-    at += chunk.length;
-  }
-  return joined;
 }
 
 interface OpenPart {
@@ -51,7 +41,7 @@ export async function writeGzipParts(
     throw new Error(`maxPartBytes must be an integer of at least ${MIN_PART_BYTES}`);
   }
   const groupBytes = Math.min(GROUP_BYTES, Math.floor(maxPartBytes / 4));
-  const headerMember = await gzip(header);
+  const headerMember = await gzip([header]);
   let parts = 0;
   let part: OpenPart | null = null;
 
@@ -97,7 +87,7 @@ export async function writeGzipParts(
         grouped += value.length;
       }
       if (grouped > 0 && (grouped >= groupBytes || done)) {
-        const member = await gzip(concat(group, grouped));
+        const member = await gzip(group);
         group = [];
         grouped = 0;
         await add(member);

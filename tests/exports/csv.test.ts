@@ -1,9 +1,8 @@
-// The CSV encoder, the keyset page loop, the query-string filters, file names and the step
+// The CSV encoder and file, the query-string filters, file names and the step
 // runner: pure modules, tested directly.
 import { describe, expect, it } from 'vitest';
-import { csvCell, csvRow, csvStream } from '../../functions/orders-export/csv.ts';
+import { csvCell, csvFile, csvRow } from '../../functions/orders-export/csv.ts';
 import { exportFileName, parseExportQuery } from '../../functions/orders-export/filters.ts';
-import { keysetPages } from '../../functions/orders-export/pages.ts';
 
 describe('csvCell', () => {
   it.each([
@@ -60,104 +59,44 @@ async function read(stream: ReadableStream<Uint8Array>): Promise<string> {
   return new TextDecoder('utf-8', { ignoreBOM: true }).decode(new Uint8Array(await new Response(stream).arrayBuffer()));
 }
 
-/** Writes `rows` through `writeRow` in batches of `size`, yielding after each, as the export's pages do. */
-function batchesOf<T>(rows: T[], size = 2) {
-  return async function* (writeRow: (row: T) => void) {
-    for (let i = 0; i < rows.length; i += size) {
-      rows.slice(i, i + size).forEach(writeRow);
-      yield;
-    }
-  };
+function streamOf(chunks: string[]): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
+      controller.close();
+    },
+  });
 }
 
-describe('csvStream', () => {
-  it('starts with the UTF-8 BOM and the header, ends every row with CRLF, and counts rows', async () => {
-    let counted = -1;
-    const stream = csvStream(['a', 'b'], batchesOf([[1, 'x'], [2, 'y,z'], [3, '']]), (row) => row, (n) => (counted = n));
-    const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+describe('csvFile', () => {
+  it('starts with the UTF-8 BOM and the header, then the rows as they come', async () => {
+    const bytes = new Uint8Array(await new Response(csvFile(['a', 'b'], streamOf(['1,x\r\n', '2,"y,z"\r\n']))).arrayBuffer());
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    expect(new TextDecoder().decode(bytes.slice(3))).toBe('a,b\r\n1,x\r\n2,"y,z"\r\n3,\r\n');
-    expect(counted).toBe(3);
+    expect(new TextDecoder().decode(bytes.slice(3))).toBe('a,b\r\n1,x\r\n2,"y,z"\r\n');
   });
 
   it('an empty export is the BOM and the header only', async () => {
-    expect(await read(csvStream(['only'], batchesOf<string[]>([]), (row) => row))).toBe('\uFEFFonly\r\n');
+    expect(await read(csvFile(['only'], streamOf([])))).toBe('\uFEFFonly\r\n');
   });
 
-  it('sends a long batch in chunks of about 64 KiB, not as one piece', async () => {
-    const rows = Array.from({ length: 5000 }, (_, i) => [i, 'forty characters of text in every row..']);
-    const sizes: number[] = [];
-    for await (const chunk of csvStream(['i', 't'], batchesOf(rows, 5000), (row) => row)) sizes.push(chunk.length);
-    expect(sizes.length).toBeGreaterThan(2);
-    expect(Math.max(...sizes)).toBeLessThan(65536 + 100);
-  });
-
-  it('reads a batch only when the reader has taken the previous one', async () => {
-    let produced = 0;
-    async function* many(writeRow: (row: [number, string]) => void) {
-      for (let page = 0; page < 1000; page++) {
-        for (let i = 0; i < 1000; i++) {
-          produced++;
-          writeRow([i, 'some text to fill the chunk']);
-        }
-        yield;
-      }
-    }
-    const reader = csvStream(['i', 't'], many, (row) => row).getReader();
+  it('reads the rows only as the reader asks, and cancels them with the file', async () => {
+    let pulled = 0;
+    let cancelled = false;
+    const rows = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        controller.enqueue(new Uint8Array(65536));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    }, { highWaterMark: 1 });
+    const reader = csvFile(['i'], rows).getReader();
     await reader.read();
     await reader.read();
     await reader.cancel();
-    // A batch or two ahead of the reader, not the million rows.
-    expect(produced).toBeGreaterThan(0);
-    expect(produced).toBeLessThanOrEqual(3000);
-  });
-});
-
-describe('keysetPages', () => {
-  const rows = Array.from({ length: 25 }, (_, i) => ({ id: i }));
-  const reader = (calls: Array<number | null>, cap = Infinity) =>
-    (after: number | null, limit: number, onRow: (row: { id: number }) => void) => {
-      calls.push(after);
-      rows.filter((r) => after === null || r.id > after).slice(0, Math.min(limit, cap)).forEach(onRow);
-      return Promise.resolve();
-    };
-
-  it('reads every row once, page after page, starting each page after the last row', async () => {
-    const calls: Array<number | null> = [];
-    const seen: number[] = [];
-    const pages: number[] = [];
-    for await (const count of keysetPages(reader(calls), (r) => r.id, 10, (row) => seen.push(row.id))) pages.push(count);
-    expect(seen).toEqual(rows.map((r) => r.id));
-    expect(pages).toEqual([10, 10, 5]);
-    expect(calls).toEqual([null, 9, 19, 24]);
-  });
-
-  it("hands a page's rows on before it yields for that page", async () => {
-    const seen: number[] = [];
-    const seenAtYield: number[] = [];
-    for await (const _ of keysetPages(reader([]), (r) => r.id, 10, (row) => seen.push(row.id))) seenAtYield.push(seen.length);
-    expect(seenAtYield).toEqual([10, 20, 25]);
-  });
-
-  it('keeps reading after a short page, and stops at the first empty one', async () => {
-    const calls: Array<number | null> = [];
-    // A reader that returns fewer rows than asked while more remain.
-    const seen: number[] = [];
-    for await (const _ of keysetPages(reader(calls, 3), (r) => r.id, 10, (row) => seen.push(row.id)));
-    expect(seen).toEqual(rows.map((r) => r.id));
-    expect(calls.at(-1)).toBe(24);
-  });
-
-  it('stops after a full last page with one more empty read', async () => {
-    const calls: Array<number | null> = [];
-    let count = 0;
-    for await (const _ of keysetPages(reader(calls), (r) => r.id, 5, () => count++));
-    expect(count).toBe(25);
-    expect(calls).toEqual([null, 4, 9, 14, 19, 24]);
-  });
-
-  it('refuses a page size that is not a positive integer', async () => {
-    await expect(keysetPages(reader([]), (r) => r.id, 0, () => {}).next()).rejects.toThrow('pageSize');
+    expect(pulled).toBeLessThanOrEqual(4);
+    expect(cancelled).toBe(true);
   });
 });
 

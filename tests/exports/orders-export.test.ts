@@ -11,8 +11,7 @@ import { type RunningFunctions, startFunctions } from '../support/functions.ts';
 import type { TestUser } from '../support/users.ts';
 import { createOrder, createProduct } from '../notifications/fixtures.ts';
 
-// Small limits so that a handful of orders crosses pages and the job threshold.
-const PAGE_SIZE = 2;
+// A small limit so that a handful of orders crosses the job threshold.
 const INLINE_MAX_LINES = 6;
 
 let storage: FakeStorage;
@@ -31,7 +30,6 @@ beforeAll(async () => {
   ]);
   functions = await startFunctions({
     SUPABASE_URL: storage.url,
-    EXPORT_PAGE_SIZE: String(PAGE_SIZE),
     EXPORT_INLINE_MAX_LINES: String(INLINE_MAX_LINES),
   });
   serviceRoleKey = (await apiKeys()).serviceRoleKey;

@@ -101,7 +101,14 @@ describe('wholeMessagesLength', () => {
     ['two whole messages', concat([a, b]), a.length + b.length, 5],
     ['a whole message and the start of the next', concat([a, b.subarray(0, 7)]), a.length, b.length],
   ])('%s: whole bytes and the size the next message needs', (_label, bytes, whole, next) => {
-    expect(wholeMessagesLength(bytes, bytes.length)).toEqual({ whole, nextMessageBytes: next });
+    expect(wholeMessagesLength(bytes, bytes.length)).toMatchObject({ whole, nextMessageBytes: next, copyData: false });
+  });
+
+  it('says whether the whole messages hold COPY data, which postgres.js keeps views of', () => {
+    const copy = message('d', 'a,b\n');
+    expect(wholeMessagesLength(concat([a, copy]), a.length + copy.length).copyData).toBe(true);
+    // A CopyData message not yet whole is not counted.
+    expect(wholeMessagesLength(concat([a, copy.subarray(0, 6)]), a.length + 6).copyData).toBe(false);
   });
 });
 
@@ -140,6 +147,25 @@ describe('MessageSocket', () => {
     expect(done).toEqual(['first', 'second']);
     expect(closedCount()).toBe(1);
     expect(socket.readyState).toBe('closed');
+  });
+
+  it('paused, it reads no more until resumed, or until postgres.js writes (and so waits for an answer)', async () => {
+    const { conn } = scriptedConnection([message('d', 'a'), message('C', 'COPY 1\0'), message('Z', 'I')], { holdOpen: true });
+    const socket = new MessageSocket(conn);
+    const seen: string[] = [];
+    socket.on('data', (chunk: Uint8Array) => {
+      seen.push(String.fromCharCode(chunk[0]));
+      socket.pause();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(seen).toEqual(['d']);
+    socket.resume();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(seen).toEqual(['d', 'C']);
+    socket.write(new Uint8Array([1]));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(seen).toEqual(['d', 'C', 'Z']);
+    socket.destroy();
   });
 
   it('a failed read is an error, then a close', async () => {
@@ -213,5 +239,26 @@ describe('postgres.js through MessageSocket, against the database', () => {
       sql.begin(async (tx) => (await tx<{ v: number }[]>`select ${i}::int * 2 as v, pg_sleep(0.01)`)[0].v)
     ));
     expect(results).toEqual([0, 2, 4, 6, 8, 10]);
+  });
+
+  it('streams COPY … TO STDOUT with backpressure: a slow reader gets every row intact, one row a chunk', async () => {
+    const source = await sql`copy (select n, repeat(chr(65 + n % 26), n % 300) from generate_series(1, 30000) n) to stdout`.readable();
+    const rows: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      source.on('data', (chunk: Uint8Array) => {
+        rows.push(new TextDecoder().decode(chunk));
+        // Reading slower than the server writes: the socket is paused and resumed many times.
+        if (rows.length % 2000 === 0) {
+          source.pause();
+          setTimeout(() => source.resume(), 5);
+        }
+      });
+      source.on('end', resolve);
+      source.on('error', reject);
+    });
+    expect(rows).toHaveLength(30000);
+    rows.forEach((row, i) => expect(row).toBe(`${i + 1}\t${String.fromCharCode(65 + ((i + 1) % 26)).repeat((i + 1) % 300)}\n`));
+    // The connection is usable afterwards.
+    expect((await sql`select 1 as one`)[0].one).toBe(1);
   });
 });
