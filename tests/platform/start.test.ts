@@ -31,7 +31,8 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 async function npmStart(name: string): Promise<StartedStack> {
   const [dbPort, apiPort] = [await freePort(), await freePort()];
   const localDir = path.join(dir, name);
-  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/start.ts'], {
+  // As `npm start` runs it: node itself with tsx's loader, so signals reach the stack directly.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: ROOT,
     env: { ...process.env, SOKONI_LOCAL_DIR: localDir, SOKONI_DB_PORT: String(dbPort), SOKONI_API_PORT: String(apiPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -114,10 +115,7 @@ describe('npm start', () => {
   it.each(['applying the platform bootstrap', 'starting PostgREST'])('leaves nothing running when interrupted while %s', async (step) => {
     const stack = await npmStart(`interrupted-${step.split(' ')[0]}-${step.split(' ').at(-1)}`);
     await waitForOutput(stack, step);
-    // Ctrl-C signals the terminal's whole foreground group, the stack's own process included.
-    // Signalled alone, tsx gives a child busy spawning servers only 60 ms to acknowledge
-    // before it kills it outright, which is tsx's behaviour, not the stack's.
-    process.kill(Number(readFileSync(path.join(path.dirname(stack.dataDir), 'stack.pid'), 'utf8')), 'SIGINT');
+    stack.child.kill('SIGINT');
     expect(await stack.exited).toBe(0);
     expect(stack.output()).toContain('stopped.');
     expect(stack.output()).not.toContain('local stack is running');
