@@ -1,5 +1,5 @@
--- Commerce: carts, checkouts, orders with their items and history, payments and the inbox of
--- payment-provider events.
+-- Commerce: carts, checkouts, orders with their items and history, payments (manual, card,
+-- mobile money) and the inbox of payment-provider events, refunds and late payments.
 --
 -- Money moves here, so clients write none of these tables directly: carts change through
 -- add_to_cart/clear_cart and PostgREST updates of their own lines; checkouts, orders, items
@@ -61,7 +61,7 @@ create table public.checkouts (
   request_hash text not null,
   cart_hash text not null,
   status public.checkout_status not null default 'pending_payment',
-  payment_method text not null check (payment_method in ('manual', 'stripe')),
+  payment_method text not null check (payment_method in ('manual', 'stripe', 'clickpesa', 'mpesa')),
   total numeric(12, 2) not null check (total >= 0),
   currency text not null check (currency ~ '^[A-Z]{3}$'),
   shipping_address jsonb not null check (jsonb_typeof(shipping_address) = 'object'),
@@ -124,18 +124,25 @@ comment on table public.order_status_history is 'Append-only audit of every orde
 create table public.payments (
   id uuid primary key default gen_random_uuid(),
   checkout_id uuid not null references public.checkouts (id) on delete restrict,
-  provider text not null check (provider in ('manual', 'stripe')),
-  -- The provider's id for this payment (a Stripe Checkout Session id); null until started.
+  provider text not null check (provider in ('manual', 'stripe', 'clickpesa', 'mpesa')),
   provider_ref text,
   amount numeric(12, 2) not null check (amount >= 0),
   currency text not null check (currency ~ '^[A-Z]{3}$'),
   status public.payment_status not null default 'pending',
   redirect_url text,
+  phone text check (phone ~ '^[1-9][0-9]{8,14}$'),
+  receipt text check (char_length(receipt) <= 100),
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   unique (provider, provider_ref)
 );
-comment on table public.payments is 'A checkout''s payment at its provider (manual: recorded by staff; stripe: a Checkout Session).';
+comment on table public.payments is 'A checkout''s payment at its provider (manual: recorded by staff; stripe: a Checkout Session; clickpesa, mpesa: a push to the payer''s phone).';
+comment on column public.payments.phone is
+  'Mobile money: the paying number, digits with the country code first (255…, 254…), as the providers take it.';
+comment on column public.payments.receipt is
+  'The provider''s receipt once paid (M-Pesa MpesaReceiptNumber, ClickPesa paymentReference).';
+comment on column public.payments.provider_ref is
+  'The provider''s id for this payment: a Stripe Checkout Session id, a ClickPesa orderReference, an M-Pesa CheckoutRequestID; null until started.';
 
 create table public.payment_events (
   id uuid primary key default gen_random_uuid(),
@@ -171,6 +178,8 @@ create index order_items_product_idx on public.order_items (product_id);
 create index order_status_history_order_idx on public.order_status_history (order_id, business_id, created_at);
 create index order_status_history_actor_idx on public.order_status_history (actor_id);
 create index payments_checkout_idx on public.payments (checkout_id);
+create index payments_open_mobile_idx on public.payments (created_at)
+  where status in ('pending', 'cancelled') and provider in ('clickpesa', 'mpesa');
 create index payment_events_checkout_idx on public.payment_events (checkout_id, created_at);
 
 -- ============================================================================
@@ -318,19 +327,25 @@ end;
 $$;
 revoke all on function private.change_order_status(uuid, public.order_status, uuid, text) from public;
 
--- One Stripe session covers a whole checkout, and the database cannot withdraw it: cancelling
--- one of its orders while the session is open would let the customer pay for a cancelled order.
--- Such checkouts end with the session (expiry event or sweep), which cancels them all.
+-- A Stripe session, a USSD push or an STK push cannot be withdrawn once sent: cancelling one
+-- order of such a checkout while it is open would let the customer pay for a cancelled order.
+-- Such checkouts end with the payment (expiry, failure or the sweep), which cancels them all.
 create function private.refuse_cancelling_open_card_payment(target public.orders, new_status public.order_status)
 returns void
 language plpgsql
 stable
 set search_path = ''
 as $$
+declare
+  method text;
 begin
-  if new_status = 'cancelled' and target.status = 'pending_payment'
-     and exists (select 1 from public.checkouts c where c.id = target.checkout_id and c.payment_method = 'stripe') then
+  select c.payment_method into method from public.checkouts c where c.id = target.checkout_id;
+  if new_status = 'cancelled' and target.status = 'pending_payment' and method = 'stripe' then
     raise exception 'Order % waits for a card payment: leave the payment page unpaid and it is cancelled, with its stock restored, when the session expires (30 minutes).', target.id
+      using errcode = 'PT422';
+  end if;
+  if new_status = 'cancelled' and target.status = 'pending_payment' and method in ('clickpesa', 'mpesa') then
+    raise exception 'Order % waits for a mobile-money payment already requested on the customer''s phone: decline it there and the order is cancelled, with its stock restored.', target.id
       using errcode = 'PT422';
   end if;
 end;
@@ -389,12 +404,15 @@ $$;
 revoke all on function private.undo_checkout(uuid, text) from public;
 
 -- The whole order placement in one transaction; called by the checkout function (as postgres).
+-- `phone` is the mobile-money payer's number (digits, country code first, as the checkout
+-- function normalised it); each provider's currency rule is checked with the cart's.
 create function private.place_checkout(
   buyer uuid,
   idempotency_key text,
   payment_method text,
   shipping_address jsonb,
-  notes text
+  notes text,
+  phone text default null
 ) returns jsonb
 language plpgsql
 set search_path = ''
@@ -420,8 +438,14 @@ begin
   if idempotency_key is null or char_length(idempotency_key) not between 8 and 200 then
     raise exception 'The Idempotency-Key must be 8 to 200 characters.' using errcode = '22023';
   end if;
-  if payment_method is null or payment_method not in ('manual', 'stripe') then
-    raise exception 'The payment method must be manual or stripe.' using errcode = '22023';
+  if payment_method is null or payment_method not in ('manual', 'stripe', 'clickpesa', 'mpesa') then
+    raise exception 'The payment method must be manual, stripe, clickpesa or mpesa.' using errcode = '22023';
+  end if;
+  if (payment_method in ('clickpesa', 'mpesa')) <> (phone is not null) then
+    raise exception 'A phone number goes with a mobile-money payment (clickpesa, mpesa), and only with one.' using errcode = '22023';
+  end if;
+  if phone !~ '^[1-9][0-9]{8,14}$' then
+    raise exception 'The phone number must be digits with the country code first, without +.' using errcode = '22023';
   end if;
   if shipping_address is null or jsonb_typeof(shipping_address) <> 'object' then
     raise exception 'The shipping address must be an object.' using errcode = '22023';
@@ -430,7 +454,7 @@ begin
     raise exception 'The notes are longer than 1000 characters.' using errcode = '22023';
   end if;
   body_hash := encode(sha256(convert_to(jsonb_build_object(
-    'payment_method', payment_method, 'shipping_address', shipping_address, 'notes', notes)::text, 'UTF8')), 'hex');
+    'payment_method', payment_method, 'shipping_address', shipping_address, 'notes', notes, 'phone', phone)::text, 'UTF8')), 'hex');
 
   -- The cart lock serialises a user's concurrent checkouts, so a retry racing its original
   -- waits here and then finds the stored checkout.
@@ -487,6 +511,17 @@ begin
     raise exception 'Your cart mixes currencies (%); check out one currency at a time.', array_to_string(currencies, ', ')
       using errcode = 'PT422';
   end if;
+  -- ClickPesa collects Tanzanian shillings only; M-Pesa (Daraja) collects Kenyan shillings in
+  -- whole units (its Amount is an integer).
+  if payment_method = 'clickpesa' and currencies[1] <> 'TZS' then
+    raise exception 'ClickPesa takes TZS only; your cart is in %.', currencies[1] using errcode = 'PT422';
+  end if;
+  if payment_method = 'mpesa' and currencies[1] <> 'KES' then
+    raise exception 'M-Pesa takes KES only; your cart is in %.', currencies[1] using errcode = 'PT422';
+  end if;
+  if payment_method = 'mpesa' and total <> trunc(total) then
+    raise exception 'M-Pesa takes whole shillings; your total is % KES.', total using errcode = 'PT422';
+  end if;
 
   insert into public.checkouts (user_id, idempotency_key, request_hash, cart_hash, payment_method, total, currency,
                                 shipping_address, notes)
@@ -511,17 +546,17 @@ begin
   update public.products p set stock_quantity = p.stock_quantity - l.quantity
   from unnest(lines) l where p.id = l.product_id;
 
-  insert into public.payments (checkout_id, provider, amount, currency)
-  values (new_checkout, payment_method, total, currencies[1]);
+  insert into public.payments (checkout_id, provider, amount, currency, phone)
+  values (new_checkout, payment_method, total, currencies[1], phone);
 
   delete from public.cart_items ci where ci.cart_id = buyer_cart;
 
   return private.checkout_result(new_checkout) || jsonb_build_object('replayed', false);
 end;
 $$;
-revoke all on function private.place_checkout(uuid, text, text, jsonb, text) from public;
-comment on function private.place_checkout(uuid, text, text, jsonb, text) is
-  'Checkout in one transaction: products locked in id order, prices from the database, one order per business, stock reserved, cart cleared. The same key replays the stored answer.';
+revoke all on function private.place_checkout(uuid, text, text, jsonb, text, text) from public;
+comment on function private.place_checkout(uuid, text, text, jsonb, text, text) is
+  'Checkout in one transaction: products locked in id order, prices from the database, one order per business, stock reserved, cart cleared, the provider''s currency rule checked. The same key replays the stored answer.';
 
 -- Records the provider's session on the checkout's payment; running it twice changes nothing.
 create function private.record_payment_session(target uuid, session_ref text, session_url text) returns jsonb
@@ -857,7 +892,8 @@ revoke all on function public.clear_cart() from public;
 grant execute on function public.clear_cart() to authenticated, service_role;
 
 -- SECURITY DEFINER: orders, history, stock and payments are written by no client; the function
--- checks orders.manage from data first.
+-- checks orders.manage from data first. Staff's update to `refunded` is a refund of what is left
+-- (the money goes back, not only the status).
 create function public.update_order_status(order_id uuid, status public.order_status, note text default null)
 returns void
 language plpgsql
@@ -879,9 +915,14 @@ begin
   end if;
   select c.payment_method into payment_method from public.checkouts c where c.id = target.checkout_id;
   if status = 'paid' and payment_method <> 'manual' then
-    raise exception 'Order % is paid by card: Stripe confirms the payment, not staff.', order_id using errcode = 'PT422';
+    raise exception 'Order % is paid through %: the provider confirms the payment, not staff.', order_id, payment_method
+      using errcode = 'PT422';
   end if;
   perform private.refuse_cancelling_open_card_payment(target, status);
+  if status = 'refunded' and private.order_transition_allowed(target.status, 'refunded') then
+    perform private.create_refund(order_id, null, note, auth.uid(), null);
+    return;
+  end if;
   perform private.change_order_status(order_id, status, auth.uid(), note);
 end;
 $$;
@@ -915,6 +956,261 @@ end;
 $$;
 revoke all on function public.cancel_order(uuid, text) from public;
 grant execute on function public.cancel_order(uuid, text) to authenticated, service_role;
+
+-- ============================================================================
+-- Refunds and late payments
+-- ============================================================================
+create type public.refund_status as enum ('pending', 'succeeded', 'failed', 'to_pay_out', 'paid_out');
+comment on type public.refund_status is
+  'Card refunds: pending (to send to Stripe), succeeded, failed. Mobile money and manual payments: to_pay_out (staff must send the money back; B2C payouts are not automated), paid_out.';
+
+create table public.refunds (
+  id uuid primary key default gen_random_uuid(),
+  checkout_id uuid not null references public.checkouts (id) on delete restrict,
+  -- The order refunded (a partial refund of one order of a multi-business checkout), or null for
+  -- a late payment: money that arrived for a checkout already cancelled, returned whole.
+  order_id uuid,
+  business_id uuid,
+  payment_id uuid not null references public.payments (id) on delete restrict,
+  provider text not null check (provider in ('manual', 'stripe', 'clickpesa', 'mpesa')),
+  kind text not null check (kind in ('order', 'late_payment')),
+  amount numeric(12, 2) not null check (amount > 0),
+  currency text not null check (currency ~ '^[A-Z]{3}$'),
+  reason text check (char_length(reason) <= 2000),
+  status public.refund_status not null,
+  -- Stripe's refund id once sent (its idempotency key is 'refund-' || id).
+  provider_ref text,
+  failure text check (char_length(failure) <= 2000),
+  -- The caller's Idempotency-Key: the same key on the same order answers the same refund.
+  idempotency_key text check (char_length(idempotency_key) between 8 and 200),
+  requested_by uuid references auth.users (id) on delete set null,
+  paid_out_by uuid references auth.users (id) on delete set null,
+  paid_out_at timestamptz,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  foreign key (order_id, business_id) references public.orders (id, business_id) on delete restrict,
+  check ((kind = 'order') = (order_id is not null) and (order_id is null) = (business_id is null)),
+  check ((provider = 'stripe') = (status in ('pending', 'succeeded', 'failed'))),
+  unique (order_id, idempotency_key)
+);
+comment on table public.refunds is
+  'Money owed back: refunds of paid orders (partial or whole, per order) and late payments for cancelled checkouts. Card refunds go through Stripe; mobile-money and manual ones are paid out by staff.';
+
+create unique index refunds_one_late_payment_idx on public.refunds (payment_id) where kind = 'late_payment';
+create index refunds_order_idx on public.refunds (order_id, business_id);
+create index refunds_checkout_idx on public.refunds (checkout_id);
+create index refunds_pending_card_idx on public.refunds (created_at) where status = 'pending';
+create index refunds_requested_by_idx on public.refunds (requested_by);
+create index refunds_paid_out_by_idx on public.refunds (paid_out_by);
+
+create trigger set_updated_at before update on public.refunds
+  for each row execute function private.set_updated_at();
+
+alter table public.refunds enable row level security;
+
+create policy "Customers read their refunds and members those of their business's checkouts" on public.refunds
+  for select to authenticated
+  using (
+    checkout_id in (select c.id from public.checkouts c where c.user_id = (select auth.uid()))
+    or business_id = any ((select private.business_ids_with_permission('orders.read'))::uuid[])
+    or (order_id is null and checkout_id in (
+      select o.checkout_id from public.orders o
+      where o.business_id = any ((select private.business_ids_with_permission('orders.read'))::uuid[])
+    ))
+  );
+
+grant select on public.refunds to authenticated, service_role;
+
+-- Records a refund of `amount` (null: what is left) of one paid order, under the checkout's lock.
+-- A refund of what is left ends the order `refunded` (allowed from paid and delivered); a partial
+-- one leaves its status. Card refunds wait for the refunds function or the sweep to reach Stripe.
+create function private.create_refund(target uuid, amount numeric, reason text, actor uuid, idempotency_key text)
+returns public.refunds
+language plpgsql
+set search_path = ''
+as $$
+#variable_conflict use_variable
+declare
+  target_order public.orders;
+  payment public.payments;
+  existing public.refunds;
+  refunded numeric(12, 2);
+  remaining numeric(12, 2);
+  refund public.refunds;
+begin
+  perform 1 from public.checkouts c where c.id = (select o.checkout_id from public.orders o where o.id = target) for update;
+  select * into target_order from public.orders o where o.id = target for update;
+  if not found then
+    raise exception 'No order has id %.', target using errcode = 'PT404';
+  end if;
+  if idempotency_key is not null then
+    select * into existing from public.refunds r where r.order_id = target and r.idempotency_key = create_refund.idempotency_key;
+    if found then
+      if amount is not null and existing.amount <> amount then
+        raise exception 'This Idempotency-Key was already used for a refund of % %.', existing.amount, existing.currency using errcode = 'PT409';
+      end if;
+      return existing;
+    end if;
+  end if;
+  if target_order.status not in ('paid', 'processing', 'shipped', 'delivered') then
+    raise exception 'Order % is %: only paid orders are refunded.', target, target_order.status using errcode = 'PT409';
+  end if;
+  select * into payment from public.payments p where p.checkout_id = target_order.checkout_id order by p.created_at limit 1;
+  select coalesce(sum(r.amount), 0) into refunded from public.refunds r where r.order_id = target and r.status <> 'failed';
+  remaining := target_order.total - refunded;
+  amount := coalesce(amount, remaining);
+  if amount <= 0 then
+    raise exception 'Nothing is left to refund on order % (% % refunded already).', target, refunded, target_order.currency using errcode = 'PT422';
+  end if;
+  if amount > remaining then
+    raise exception 'Order % has % % left to refund, not %.', target, remaining, target_order.currency, amount using errcode = 'PT422';
+  end if;
+  if amount = remaining and target_order.status not in ('paid', 'delivered') then
+    raise exception 'Order % is %: refund part of it, or cancel or deliver it before refunding the rest.', target, target_order.status
+      using errcode = 'PT422';
+  end if;
+  insert into public.refunds (checkout_id, order_id, business_id, payment_id, provider, kind, amount, currency, reason, status,
+                              idempotency_key, requested_by)
+  values (target_order.checkout_id, target, target_order.business_id, payment.id, payment.provider, 'order', amount,
+          target_order.currency, reason, case when payment.provider = 'stripe' then 'pending' else 'to_pay_out' end::public.refund_status,
+          idempotency_key, actor)
+  returning * into refund;
+  if amount = remaining then
+    perform private.change_order_status(target, 'refunded', actor, coalesce(reason, 'Refunded'));
+  end if;
+  return refund;
+end;
+$$;
+revoke all on function private.create_refund(uuid, numeric, text, uuid, text) from public;
+
+-- SECURITY DEFINER: refunds and order statuses are written by no client; orders.manage is checked from data first.
+create function public.refund_order(order_id uuid, amount numeric default null, reason text default null,
+                                    idempotency_key text default null)
+returns public.refunds
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  target public.orders;
+begin
+  select * into target from public.orders o where o.id = refund_order.order_id;
+  if not found
+     or not (target.customer_id = auth.uid()
+             or target.business_id = any (private.business_ids_with_permission('orders.read'))) then
+    raise exception 'No order has id %.', order_id using errcode = 'PT404';
+  end if;
+  if not target.business_id = any (private.business_ids_with_permission('orders.manage')) then
+    raise exception 'Refunding an order needs the orders.manage permission in its business.' using errcode = '42501';
+  end if;
+  if char_length(reason) > 2000 then
+    raise exception 'The reason is longer than 2000 characters.' using errcode = '22023';
+  end if;
+  if amount is not null and (amount <= 0 or amount <> round(amount, 2)) then
+    raise exception 'The amount must be positive, with at most two decimals.' using errcode = '22023';
+  end if;
+  return private.create_refund(order_id, amount, reason, auth.uid(), idempotency_key);
+end;
+$$;
+revoke all on function public.refund_order(uuid, numeric, text, text) from public;
+grant execute on function public.refund_order(uuid, numeric, text, text) to authenticated, service_role;
+comment on function public.refund_order(uuid, numeric, text, text) is
+  'Refunds a paid order, whole (amount null) or in part: card payments through Stripe (the refunds function sends it), mobile money and manual payments recorded for staff to pay out.';
+
+-- SECURITY DEFINER: refunds are written by no client; orders.manage is checked from data first.
+create function public.mark_refund_paid_out(refund_id uuid, note text default null) returns public.refunds
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  refund public.refunds;
+begin
+  select * into refund from public.refunds r where r.id = refund_id for update;
+  if not found or not exists (
+    select 1 from public.orders o
+    where o.checkout_id = refund.checkout_id and (refund.business_id is null or o.business_id = refund.business_id)
+      and o.business_id = any (private.business_ids_with_permission('orders.manage'))
+  ) then
+    raise exception 'No refund you manage has id %.', refund_id using errcode = 'PT404';
+  end if;
+  if refund.status <> 'to_pay_out' then
+    raise exception 'Refund % is %: only refunds to pay out are marked paid out.', refund_id, refund.status using errcode = 'PT409';
+  end if;
+  if char_length(note) > 2000 then
+    raise exception 'The note is longer than 2000 characters.' using errcode = '22023';
+  end if;
+  update public.refunds r
+  set status = 'paid_out', paid_out_by = auth.uid(), paid_out_at = now(),
+      reason = coalesce(r.reason || E'\n', '') || coalesce('Paid out: ' || note, 'Paid out')
+  where r.id = refund_id
+  returning * into refund;
+  return refund;
+end;
+$$;
+revoke all on function public.mark_refund_paid_out(uuid, text) from public;
+grant execute on function public.mark_refund_paid_out(uuid, text) to authenticated, service_role;
+
+-- Stripe's answer to a card refund, recorded by the refunds function or the sweep.
+create function private.record_refund_result(refund_id uuid, stripe_refund_id text, succeeded boolean, failure text)
+returns public.refunds
+language sql
+set search_path = ''
+as $$
+  update public.refunds r
+  set status = case when succeeded then 'succeeded' else 'failed' end::public.refund_status,
+      provider_ref = coalesce(stripe_refund_id, r.provider_ref), failure = left(record_refund_result.failure, 2000)
+  where r.id = refund_id and r.status = 'pending'
+  returning *
+$$;
+revoke all on function private.record_refund_result(uuid, text, boolean, text) from public;
+
+-- Card refunds not yet sent to Stripe, oldest first, with what Stripe needs to send them.
+create function private.pending_card_refunds(max_rows int, only_refund uuid default null)
+returns table (refund_id uuid, session_id text, amount bigint, currency text, payment_intent text)
+language sql
+stable
+set search_path = ''
+as $$
+  select r.id, p.provider_ref, private.minor_units(r.amount, r.currency), r.currency,
+         (select e.payload -> 'data' -> 'object' ->> 'payment_intent' from public.payment_events e
+          where e.provider = 'stripe' and e.payload -> 'data' -> 'object' ->> 'id' = p.provider_ref
+            and e.payload -> 'data' -> 'object' ->> 'payment_intent' is not null
+          order by e.created_at limit 1)
+  from public.refunds r join public.payments p on p.id = r.payment_id
+  where r.status = 'pending' and (only_refund is null or r.id = only_refund)
+  order by r.created_at
+  limit max_rows
+$$;
+revoke all on function private.pending_card_refunds(int, uuid) from public;
+
+-- Money that arrived for a checkout already cancelled is never kept: recorded once per payment as
+-- a late payment, refunded through Stripe (card) or listed for the businesses' staff to pay out.
+create function private.record_late_payment(target uuid, provider text) returns public.refunds
+language plpgsql
+set search_path = ''
+as $$
+declare
+  payment public.payments;
+  checkout_row public.checkouts;
+  refund public.refunds;
+begin
+  select * into checkout_row from public.checkouts c where c.id = target;
+  select * into payment from public.payments p where p.checkout_id = target and p.provider = record_late_payment.provider
+  order by p.created_at limit 1;
+  if payment.id is null then
+    return null;
+  end if;
+  insert into public.refunds (checkout_id, payment_id, provider, kind, amount, currency, reason, status)
+  values (target, payment.id, provider, 'late_payment', checkout_row.total, checkout_row.currency,
+          'Paid after the checkout was cancelled',
+          case when provider = 'stripe' then 'pending' else 'to_pay_out' end::public.refund_status)
+  on conflict (payment_id) where kind = 'late_payment' do nothing
+  returning * into refund;
+  return refund;
+end;
+$$;
+revoke all on function private.record_late_payment(uuid, text) from public;
 
 -- ============================================================================
 -- Grants

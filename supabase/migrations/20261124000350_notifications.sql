@@ -1,4 +1,4 @@
--- Notifications: the e-mail outbox.
+-- Notifications: the outbox of e-mails (Resend) and SMS (Beem).
 --
 -- Triggers on orders, products and invitations queue one row per message, in the same
 -- transaction as the change they announce (so a rolled-back change announces nothing). The
@@ -29,7 +29,8 @@ comment on type private.notification_status is 'pending: waiting for its next at
 create table private.notifications (
   id uuid primary key default gen_random_uuid(),
   kind public.notification_kind not null,
-  recipient text not null check (recipient ~ '^[^@\s]+@[^@\s]+$' and char_length(recipient) <= 320),
+  channel text not null default 'email' check (channel in ('email', 'sms')),
+  recipient text not null,
   payload jsonb not null default '{}' check (jsonb_typeof(payload) = 'object'),
   -- One message per event: a trigger that fires twice for the same event queues once.
   dedupe_key text not null unique check (char_length(dedupe_key) <= 300),
@@ -44,9 +45,14 @@ create table private.notifications (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   check ((status = 'sent') = (sent_at is not null)),
-  check ((status = 'sending') = (locked_until is not null))
+  check ((status = 'sending') = (locked_until is not null)),
+  constraint notifications_recipient_check check (
+    (channel = 'email' and recipient ~ '^[^@\s]+@[^@\s]+$' and char_length(recipient) <= 320)
+    or (channel = 'sms' and recipient ~ '^[1-9][0-9]{7,14}$')
+  )
 );
-comment on table private.notifications is 'Outbox of e-mails queued by triggers and delivered by the send-notifications function. Not in the Data API.';
+comment on table private.notifications is 'Outbox of e-mails and SMS queued by triggers and delivered by the send-notifications function. Not in the Data API: only the service connection reads it.';
+comment on column private.notifications.channel is 'email (Resend) or sms (Beem; recipient in international digits, 255…).';
 
 -- ============================================================================
 -- Indexes
@@ -140,6 +146,109 @@ $$;
 revoke all on function private.business_order_recipients(uuid) from public;
 
 -- ============================================================================
+-- Customers' channels: SMS to the profile's phone, preferences per kind
+-- ============================================================================
+-- A profile's phone is E.164 (+ and 8 to 15 digits, country code first): the form Beem's
+-- dest_addr is made from. Sign-up metadata is not verified, so a number in another form is
+-- left out at insert rather than failing the sign-up; an update in another form is refused.
+create function private.normalise_profile_phone() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  new.phone := nullif(regexp_replace(coalesce(new.phone, ''), '[\s().-]', '', 'g'), '');
+  if new.phone !~ '^\+[1-9][0-9]{7,14}$' then
+    new.phone := null;
+  end if;
+  return new;
+end;
+$$;
+revoke all on function private.normalise_profile_phone() from public;
+
+alter table public.profiles add constraint profiles_phone_e164 check (phone ~ '^\+[1-9][0-9]{7,14}$');
+alter table public.profiles add column language text not null default 'sw' check (language in ('sw', 'en'));
+comment on column public.profiles.phone is 'E.164 (+255712345678): where SMS notifications go when the preferences ask for them.';
+comment on column public.profiles.language is 'The language of SMS notifications: sw (Kiswahili, the default) or en.';
+grant update (language) on public.profiles to authenticated;
+
+create trigger normalise_profile_phone before insert on public.profiles
+  for each row execute function private.normalise_profile_phone();
+
+create table public.notification_preferences (
+  user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
+  kind public.notification_kind not null check (kind in (
+    'order_placed_customer', 'order_paid', 'order_shipped', 'order_delivered', 'order_cancelled', 'order_refunded'
+  )),
+  channel text not null check (channel in ('email', 'sms', 'both', 'none')),
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  primary key (user_id, kind)
+);
+comment on table public.notification_preferences is
+  'How a customer gets each order update: email, sms, both or none. No row: the default (private.notification_channel).';
+
+create trigger set_updated_at before update on public.notification_preferences
+  for each row execute function private.set_updated_at();
+
+alter table public.notification_preferences enable row level security;
+create policy "Users can read their own notification preferences" on public.notification_preferences
+  for select to authenticated using (user_id = (select auth.uid()));
+create policy "Users can add their own notification preferences" on public.notification_preferences
+  for insert to authenticated with check (user_id = (select auth.uid()));
+create policy "Users can change their own notification preferences" on public.notification_preferences
+  for update to authenticated using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
+create policy "Users can remove their own notification preferences" on public.notification_preferences
+  for delete to authenticated using (user_id = (select auth.uid()));
+
+grant select, insert, delete on public.notification_preferences to authenticated;
+grant update (channel) on public.notification_preferences to authenticated;
+grant select, insert, update, delete on public.notification_preferences to service_role;
+
+-- The channel of one kind for one user: their choice, else the default: payment, shipping and
+-- delivery by e-mail and SMS when the profile has a phone, everything else by e-mail.
+create function private.notification_channel(target_user uuid, kind public.notification_kind) returns text
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce(
+    (select np.channel from public.notification_preferences np where np.user_id = target_user and np.kind = notification_channel.kind),
+    case when notification_channel.kind in ('order_paid', 'order_shipped', 'order_delivered')
+              and exists (select 1 from public.profiles p where p.id = target_user and p.phone is not null)
+         then 'both' else 'email' end
+  )
+$$;
+revoke all on function private.notification_channel(uuid, public.notification_kind) from public;
+
+-- Queues a customer's order update on the channels they chose (e-mail and/or SMS in their
+-- language). An SMS dedupes on its own key, so each event sends at most one of each.
+create function private.queue_customer_notification(kind public.notification_kind, target_user uuid, payload jsonb, dedupe_key text)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  channel text := private.notification_channel(target_user, kind);
+  profile public.profiles;
+begin
+  if channel in ('email', 'both') then
+    perform private.queue_notification(kind, private.user_email(target_user), payload, dedupe_key);
+  end if;
+  if channel in ('sms', 'both') then
+    select * into profile from public.profiles p where p.id = target_user;
+    if profile.phone is not null then
+      insert into private.notifications (kind, channel, recipient, payload, dedupe_key)
+      values (queue_customer_notification.kind, 'sms', substr(profile.phone, 2),
+              queue_customer_notification.payload || jsonb_build_object('language', profile.language),
+              'sms:' || queue_customer_notification.dedupe_key)
+      on conflict on constraint notifications_dedupe_key_key do nothing;
+    end if;
+  end if;
+end;
+$$;
+revoke all on function private.queue_customer_notification(public.notification_kind, uuid, jsonb, text) from public;
+
+-- ============================================================================
 -- Triggers
 -- ============================================================================
 create trigger set_updated_at before update on private.notifications
@@ -155,8 +264,8 @@ declare
   summary jsonb := private.order_summary(new.id);
   business_recipient text;
 begin
-  perform private.queue_notification('order_placed_customer', private.user_email(new.customer_id), summary,
-                                     format('order_placed_customer:%s', new.id));
+  perform private.queue_customer_notification('order_placed_customer', new.customer_id, summary,
+                                              format('order_placed_customer:%s', new.id));
   for business_recipient in select distinct r from private.business_order_recipients(new.business_id) r loop
     perform private.queue_notification('order_placed_business', business_recipient, summary,
                                        format('order_placed_business:%s:%s', new.id, lower(business_recipient)));
@@ -185,9 +294,9 @@ declare
   end;
 begin
   if kind is not null then
-    perform private.queue_notification(kind, private.user_email(new.customer_id),
-                                       private.order_summary(new.id) || jsonb_build_object('previous_status', old.status),
-                                       format('%s:%s', kind, new.id));
+    perform private.queue_customer_notification(kind, new.customer_id,
+                                                private.order_summary(new.id) || jsonb_build_object('previous_status', old.status),
+                                                format('%s:%s', kind, new.id));
   end if;
   return null;
 end;
@@ -308,7 +417,12 @@ alter table private.notifications enable row level security;
 -- ============================================================================
 -- RPCs (private: called by the send-notifications function as postgres)
 -- ============================================================================
-create function private.claim_notifications(batch_size int, lease_seconds int, only_ids uuid[] default null)
+-- Claims due messages of the given channels only (a channel whose provider is not configured
+-- stays queued). Beem takes no idempotency key: an SMS whose lease expired mid-send may have
+-- gone out, so it is dead-lettered rather than sent again (at most once; an e-mail is retried,
+-- Resend's idempotency key making it exactly once).
+create function private.claim_notifications(batch_size int, lease_seconds int, only_ids uuid[] default null,
+                                            channels text[] default array['email', 'sms'])
 returns setof private.notifications
 language plpgsql
 set search_path = ''
@@ -320,6 +434,11 @@ begin
   if lease_seconds is null or lease_seconds not between 1 and 3600 then
     raise exception 'lease_seconds must be between 1 and 3600, got %', lease_seconds using errcode = '22023';
   end if;
+  update private.notifications n
+  set status = 'dead', locked_until = null,
+      last_error = 'The send was interrupted and Beem cannot tell whether it went out: not sent again.'
+  where n.channel = 'sms' and n.status = 'sending' and n.locked_until < now()
+    and (only_ids is null or n.id = any (only_ids));
   -- SKIP LOCKED: concurrent senders each take different rows, and none waits for another.
   return query
   update private.notifications n
@@ -330,6 +449,7 @@ begin
     select c.id from private.notifications c
     where ((c.status = 'pending' and c.next_attempt_at <= now()) or (c.status = 'sending' and c.locked_until < now()))
       and (only_ids is null or c.id = any (only_ids))
+      and c.channel = any (channels)
     order by coalesce(c.locked_until, c.next_attempt_at), c.id
     limit batch_size
     for update skip locked
@@ -337,9 +457,9 @@ begin
   returning n.*;
 end;
 $$;
-revoke all on function private.claim_notifications(int, int, uuid[]) from public;
-comment on function private.claim_notifications(int, int, uuid[]) is
-  'Claims up to batch_size due messages (or expired leases) under a lease and counts the attempt. Only the listed ids when given.';
+revoke all on function private.claim_notifications(int, int, uuid[], text[]) from public;
+comment on function private.claim_notifications(int, int, uuid[], text[]) is
+  'Claims up to batch_size due messages of the given channels (or expired e-mail leases) under a lease and counts the attempt. Only the listed ids when given. SMS whose lease expired are dead-lettered, not resent.';
 
 create function private.mark_notification_sent(notification_id uuid, provider_message_id text) returns boolean
 language sql
