@@ -227,18 +227,28 @@ export function exportCsvRows(db: Db, claims: Claims, filters: ExportFilters, op
   }, { highWaterMark: 1 });
 }
 
-/** How many lines the export holds, counting no further than `limit + 1`. */
+/**
+ * How many lines the export holds, counting no further than `limit + 1`. Counted from the
+ * business's lines (an index of order_items), with their orders looked up only when a filter
+ * is about the order: a join to every order first cost an export of the whole business a
+ * fifth of its time.
+ */
 export async function countLinesUpTo(db: Db, claims: Claims, filters: ExportFilters, limit: number): Promise<number> {
+  const aboutTheOrder = filters.from !== null || filters.to !== null || filters.status !== null || filters.orderId !== null;
   const [{ count }] = await db.asCaller(claims, (tx) => tx<{ count: number }[]>`
     select count(*)::int as count from (
       select 1
-      from public.orders o
-      join public.order_items i on i.order_id = o.id and i.business_id = o.business_id
-      where o.business_id = ${filters.businessId}
-        and (${filters.from}::timestamptz is null or o.created_at >= ${filters.from}::timestamptz)
-        and (${filters.to}::timestamptz is null or o.created_at < ${filters.to}::timestamptz)
-        and (${filters.status}::public.order_status is null or o.status = ${filters.status}::public.order_status)
-        and (${filters.orderId}::uuid is null or o.id = ${filters.orderId}::uuid)
+      from public.order_items i
+      where i.business_id = ${filters.businessId}
+        ${aboutTheOrder
+          ? tx`and exists (
+                 select 1 from public.orders o
+                 where o.id = i.order_id and o.business_id = i.business_id
+                   and (${filters.from}::timestamptz is null or o.created_at >= ${filters.from}::timestamptz)
+                   and (${filters.to}::timestamptz is null or o.created_at < ${filters.to}::timestamptz)
+                   and (${filters.status}::public.order_status is null or o.status = ${filters.status}::public.order_status)
+                   and (${filters.orderId}::uuid is null or o.id = ${filters.orderId}::uuid))`
+          : tx``}
       limit ${limit + 1}
     ) capped`, { readOnly: true });
   return count;

@@ -259,6 +259,16 @@ describe('large exports run as a job', () => {
     return { status: res.status, body: await res.json() };
   }
 
+  it('the size that decides counts only the lines of the orders a filter keeps: a day of the business streams inline', async () => {
+    // 8 lines in all (above the limit of 6): the day of 2026-11-02 holds one order of 2 lines.
+    const day = await exportAs(big.admin.jwt, `business_id=${big.id}&from=2026-11-02&to=2026-11-02`);
+    expect(day.status).toBe(200);
+    expect((await csvOf(day)).rows).toHaveLength(2);
+    const none = await exportAs(big.admin.jwt, `business_id=${big.id}&status=refunded`);
+    expect(none.status).toBe(200);
+    expect((await csvOf(none)).rows).toHaveLength(0);
+  });
+
   it('answers 202 with the job, writes the file to the exports bucket and gives a signed URL', async () => {
     const res = await exportAs(big.admin.jwt, `business_id=${big.id}`);
     expect(res.status).toBe(202);
