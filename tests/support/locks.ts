@@ -4,22 +4,31 @@
 import type postgres from 'postgres';
 import { newConnection, superuser } from './db.ts';
 
+/** Polls `countNow` until it reaches `count`; throws `failure(last count)` after `timeoutMs`. */
+async function pollUntil(countNow: () => Promise<number>, count: number, timeoutMs: number, failure: (seen: number) => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = 0;
+  while (Date.now() < deadline) {
+    seen = await countNow();
+    if (seen >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(failure(seen));
+}
+
 /**
  * Resolves once at least `count` other sessions whose statement contains `queryFragment` wait
  * on a lock; throws after `timeoutMs` (the calls never met: the test must fail, not pass).
  */
-export async function waitUntilBlocked(queryFragment: string, count = 1, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let seen = 0;
-  while (Date.now() < deadline) {
-    const [row] = await superuser()`
+export function waitUntilBlocked(queryFragment: string, count = 1, timeoutMs = 10_000): Promise<void> {
+  return pollUntil(
+    async () => (await superuser()`
       select count(*)::int as n from pg_stat_activity
-      where wait_event_type = 'Lock' and pid <> pg_backend_pid() and query like ${`%${queryFragment}%`}`;
-    seen = row.n;
-    if (seen >= count) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`expected ${count} sessions blocked on a lock in "${queryFragment}", saw ${seen}`);
+      where wait_event_type = 'Lock' and pid <> pg_backend_pid() and query like ${`%${queryFragment}%`}`)[0].n,
+    count,
+    timeoutMs,
+    (seen) => `expected ${count} sessions blocked on a lock in "${queryFragment}", saw ${seen}`,
+  );
 }
 
 /**
@@ -66,15 +75,14 @@ export async function whileLocked<T>(
  * Resolves once some backend is blocked by the backend `holderPid` (pg_blocking_pids), for tests
  * that hold the lock in a client's own transaction; rejects after `timeoutMs`.
  */
-export async function waitUntilBlockedBy(holderPid: number, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const [row] = await superuser()`
-      select count(*)::int as n from pg_stat_activity where ${holderPid}::int = any (pg_blocking_pids(pid))`;
-    if (row.n > 0) return;
-    if (Date.now() > until) throw new Error(`no session became blocked by backend ${holderPid}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+export function waitUntilBlockedBy(holderPid: number, timeoutMs = 10_000): Promise<void> {
+  return pollUntil(
+    async () => (await superuser()`
+      select count(*)::int as n from pg_stat_activity where ${holderPid}::int = any (pg_blocking_pids(pid))`)[0].n,
+    1,
+    timeoutMs,
+    () => `no session became blocked by backend ${holderPid}`,
+  );
 }
 
 /** A transaction body that can be held open: `hold()` inside it, `release()` from the test. */

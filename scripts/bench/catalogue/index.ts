@@ -8,7 +8,9 @@
 // (writers.ts) so the writers' client work never delays the measuring one. The bar under load:
 // p95 ≤ 10 ms and ≤ 1.5× the same query's p95 without load.
 // Run: npm run bench:catalogue
-//   BENCH_BUSINESSES=100 scales the data down while iterating; BENCH_ITERATIONS sets samples.
+//   BENCH_BUSINESSES=100 scales the data down while iterating; BENCH_ITERATIONS sets samples;
+//   BENCH_PRODUCTS_STORAGE=default measures without the storage settings of migration
+//   20261124000800 (Postgres's own fillfactor and autovacuum thresholds), for comparison.
 import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import os from 'node:os';
@@ -30,12 +32,18 @@ const STOCK_PER_SECOND = Number(process.env.BENCH_STOCK_PER_SECOND ?? 50);
 const EDITS_PER_SECOND = Number(process.env.BENCH_EDITS_PER_SECOND ?? 5);
 // Load before measuring: pages changed since the last vacuum accumulate, as on a live site.
 const LOAD_WARMUP_SECONDS = Number(process.env.BENCH_LOAD_WARMUP_SECONDS ?? 60);
+const DEFAULT_STORAGE = process.env.BENCH_PRODUCTS_STORAGE === 'default';
 
 type SearchArgs = Record<string, string | number | boolean>;
 
 const db = await startScratchDatabase();
 try {
   await db.admin.unsafe(readFileSync(path.join(ROOT, 'sql', 'bench', 'catalogue.sql'), 'utf8'));
+  if (DEFAULT_STORAGE) {
+    await db.admin`alter table public.products reset (fillfactor, autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold,
+      autovacuum_vacuum_insert_scale_factor, autovacuum_vacuum_insert_threshold, autovacuum_analyze_scale_factor)`;
+    console.log('products with Postgres\'s default storage settings (BENCH_PRODUCTS_STORAGE=default)');
+  }
   const started = performance.now();
   for (let first = 1; first <= BUSINESSES; first += BATCH) {
     const last = Math.min(BUSINESSES, first + BATCH - 1);

@@ -8,17 +8,16 @@
 //   subscribers of the conversation's private topic (one supabase-js client and socket each, in
 //   a second process, authorized by the chat policies at join); messages one at a time.
 // Run: npm run bench:chat (BENCH_ITERATIONS, BENCH_MESSAGES to change the counts)
-import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { apiKeys, databaseUrl, JWT_SECRET, ROOT, signJwt } from '../../lib/local-platform.ts';
 import { startGateway } from '../../lib/gateway.ts';
 import { realtimeRoute, startRealtimeServer } from '../../lib/realtime-server.ts';
 import { startScratchDatabase } from '../../lib/scratch-database.ts';
 import { progressBar, summarize, type Timing } from '../lib.ts';
+import { startSubscribers } from '../realtime/subscribe.ts';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 2000);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 300);
@@ -118,35 +117,27 @@ try {
   const { anonKey } = await apiKeys();
   const subscriberIds = [customerId(1), ...Array.from({ length: 30 }, (_, m) => memberId(m + 1))];
   const tokens = await Promise.all(Array.from({ length: SUBSCRIBERS }, (_, i) => signJwt(claimsOf(subscriberIds[i % subscriberIds.length]))));
-  const child = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'subscribers.ts'),
-    [`http://127.0.0.1:${port}`, anonKey, `conversation:${conversationId(1)}`, JSON.stringify(tokens)], { execArgv: ['--import', 'tsx'] });
-  const waiting = new Map<number, (times: number[]) => void>();
-  await new Promise<void>((resolve, reject) => {
-    child.on('message', (message: { ready?: boolean; tick?: number; times?: number[] }) => {
-      if (message.ready) resolve();
-      else waiting.get(message.tick!)?.(message.times!);
-    });
-    child.on('exit', (code) => reject(new Error(`subscribers exited with ${code}`)));
+  const subscribers = await startSubscribers({
+    baseUrl: `http://127.0.0.1:${port}`, anonKey, topic: `conversation:${conversationId(1)}`, event: 'message_created', tokens,
   });
   const senders = [customerId(1), memberId(0), ...Array.from({ length: 30 }, (_, m) => memberId(m + 1))];
   const sender = await api.reserve();
   const samples: number[] = [];
   for (let tick = -20; tick < MESSAGES; tick++) {
-    const received = new Promise<number[]>((resolve) => waiting.set(tick, resolve));
     await sender`begin`;
     await sender`select set_config('role', 'authenticated', true),
                         set_config('request.jwt.claims', ${JSON.stringify(claimsOf(senders[(tick + 20) % senders.length]))}, true)`;
-    await sender`select id from public.send_message(conversation_id := ${conversationId(1)}, body := ${`tick ${tick}`})`;
+    const [{ seq }] = await sender`select seq from public.send_message(conversation_id := ${conversationId(1)}, body := ${`tick ${tick}`})`;
+    // Broadcast after commit only: waiting from here on misses nothing.
+    const received = subscribers.received(Number(seq));
     const committedAt = now();
     await sender`commit`;
     const times = await received;
-    waiting.delete(tick);
     // The first 20 messages warm both processes up and are not counted.
     if (tick >= 0) samples.push(...times.map((at) => at - committedAt));
   }
   sender.release();
-  child.send({ stop: true });
-  await new Promise((resolve) => child.once('exit', resolve));
+  await subscribers.stop();
   const timing = summarize(samples);
   console.log(`\nRealtime, send_message commit to receipt on conversation:<id>, ${MESSAGES} messages:\n`);
   console.log('| subscribers | p50 | p95 | max | deliveries |');

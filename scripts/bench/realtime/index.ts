@@ -4,15 +4,13 @@
 // its own client and socket, authorized by an RLS policy at join) run in a second process;
 // messages go one at a time, the next once every subscriber has the previous one.
 // Run: npm run bench:realtime (BENCH_MESSAGES to change the count)
-import { fork } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { apiKeys, JWT_SECRET, databaseUrl, signJwt } from '../../lib/local-platform.ts';
 import { startGateway } from '../../lib/gateway.ts';
 import { realtimeRoute, startRealtimeServer } from '../../lib/realtime-server.ts';
 import { startScratchDatabase } from '../../lib/scratch-database.ts';
 import { summarize } from '../lib.ts';
+import { startSubscribers } from './subscribe.ts';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 300);
 const SIZES = [1, 100];
@@ -35,31 +33,21 @@ try {
   console.log('| subscribers | p50 | p95 | max | deliveries |');
   console.log('| --- | --- | --- | --- | --- |');
   for (const size of SIZES) {
-    const child = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'subscribers.ts'),
-      [`http://127.0.0.1:${port}`, anonKey, token, TOPIC, String(size)], { execArgv: ['--import', 'tsx'] });
-    const waiting = new Map<number, (times: number[]) => void>();
-    const ready = new Promise<void>((resolve, reject) => {
-      child.on('message', (message: { ready?: boolean; seq?: number; times?: number[] }) => {
-        if (message.ready) resolve();
-        else waiting.get(message.seq!)?.(message.times!);
-      });
-      child.on('exit', (code) => reject(new Error(`subscribers exited with ${code}`)));
+    const subscribers = await startSubscribers({
+      baseUrl: `http://127.0.0.1:${port}`, anonKey, topic: TOPIC, event: 'tick', tokens: Array.from({ length: size }, () => token),
     });
-    await ready;
     const samples: number[] = [];
     for (let seq = -20; seq < MESSAGES; seq++) {
-      const received = new Promise<number[]>((resolve) => waiting.set(seq, resolve));
+      const received = subscribers.received(seq);
       await sender`begin`;
       await sender`select realtime.send(${sender.json({ seq })}, 'tick', ${TOPIC})`;
       const committedAt = now();
       await sender`commit`;
       const times = await received;
-      waiting.delete(seq);
       // The first 20 messages warm both processes up and are not counted.
       if (seq >= 0) samples.push(...times.map((at) => at - committedAt));
     }
-    child.send({ stop: true });
-    await new Promise((resolve) => child.once('exit', resolve));
+    await subscribers.stop();
     const timing = summarize(samples);
     console.log(`| ${size} | ${timing.p50.toFixed(2)} ms | ${timing.p95.toFixed(2)} ms | ${Math.max(...samples).toFixed(2)} ms | ${samples.length.toLocaleString('en')} |`);
   }
