@@ -444,6 +444,7 @@ export type Database = {
           isSetofReturn: false;
         };
       };
+      'own_ticket_ids': { Args: Record<PropertyKey, never>; Returns: (string)[] };
       'payment_event_seen': { Args: { 'event_id': string; 'provider': string }; Returns: boolean };
       'pending_card_refunds': {
         Args: { 'max_rows': number; 'only_refund'?: string };

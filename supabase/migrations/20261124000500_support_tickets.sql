@@ -256,20 +256,33 @@ as $$
 $$;
 revoke all on function private.first_response_minutes(public.ticket_settings, public.ticket_priority) from public;
 
--- Who the caller is for a ticket: 'manager' (tickets.manage), 'staff' (tickets.read),
--- 'customer' (its customer), or null (cannot see it).
+-- Who the caller is for a ticket: 'customer' (its customer), 'manager' (tickets.manage),
+-- 'staff' (tickets.read), or null (cannot see it). A ticket's customer stays its customer even
+-- after joining the business's staff: staff-only content never reaches them on their own ticket.
 create function private.ticket_role(ticket public.tickets) returns text
 language sql
 stable
 set search_path = ''
 as $$
   select case
+    when ticket.customer_id = (select auth.uid()) then 'customer'
     when ticket.business_id = any (private.business_ids_with_permission('tickets.manage')) then 'manager'
     when ticket.business_id = any (private.business_ids_with_permission('tickets.read')) then 'staff'
-    when ticket.customer_id = (select auth.uid()) then 'customer'
   end
 $$;
 revoke all on function private.ticket_role(public.tickets) from public;
+
+-- The caller's own tickets as a customer: the history policy keeps staff who are also a
+-- ticket's customer out of that ticket's history (one evaluation per statement).
+create function private.own_ticket_ids() returns uuid[]
+language sql
+stable
+set search_path = ''
+as $$
+  select array(select t.id from public.tickets t where t.customer_id = (select auth.uid()))
+$$;
+revoke all on function private.own_ticket_ids() from public;
+grant execute on function private.own_ticket_ids() to authenticated;
 
 -- Whether a user is now a member of the business holding tickets.manage (false for null).
 create function private.holds_ticket_manage(business_id uuid, user_id uuid) returns boolean
@@ -517,16 +530,20 @@ create policy "Customers can read their own tickets and staff their business's" 
     or business_id = any ((select private.business_ids_with_permission('tickets.read'))::uuid[])
   ) is true);
 
+-- A ticket's customer reads it as its customer, even once they are staff of the business.
 create policy "Customers can read public comments on their tickets and staff every comment" on public.ticket_comments
   for select to authenticated
   using (
-    business_id = any ((select private.business_ids_with_permission('tickets.read'))::uuid[])
-    or (not internal and customer_id = (select auth.uid()))
+    case when customer_id = (select auth.uid()) then not internal
+         else business_id = any ((select private.business_ids_with_permission('tickets.read'))::uuid[]) end
   );
 
 create policy "Ticket readers can read their business's ticket history" on public.ticket_history
   for select to authenticated
-  using (business_id = any ((select private.business_ids_with_permission('tickets.read'))::uuid[]));
+  using (
+    business_id = any ((select private.business_ids_with_permission('tickets.read'))::uuid[])
+    and ticket_id <> all ((select private.own_ticket_ids())::uuid[])
+  );
 
 -- Attachments: read by whoever may read the ticket (internal/ by staff only); uploaded by the
 -- ticket's participants while it is not closed: the customer and tickets.manage holders to the
@@ -539,10 +556,8 @@ create policy "Ticket participants can read the attachments they may see" on sto
     and exists (
       select 1 from public.tickets t
       where t.id = private.ticket_attachment_ticket_id(objects.name)
-        and (
-          t.business_id = any ((select private.business_ids_with_permission('tickets.read'))::uuid[])
-          or (t.customer_id = (select auth.uid()) and not private.is_internal_ticket_attachment(objects.name))
-        )
+        and case when t.customer_id = (select auth.uid()) then not private.is_internal_ticket_attachment(objects.name)
+                 else t.business_id = any ((select private.business_ids_with_permission('tickets.read'))::uuid[]) end
     )
   );
 create policy "Ticket participants can upload attachments to open tickets" on storage.objects
@@ -553,12 +568,10 @@ create policy "Ticket participants can upload attachments to open tickets" on st
       select 1 from public.tickets t
       where t.id = private.ticket_attachment_ticket_id(objects.name)
         and t.status <> 'closed'
-        and (
-          t.business_id = any ((select private.business_ids_with_permission('tickets.manage'))::uuid[])
-          or (t.business_id = any ((select private.business_ids_with_permission('tickets.read'))::uuid[])
-              and private.is_internal_ticket_attachment(objects.name))
-          or (t.customer_id = (select auth.uid()) and not private.is_internal_ticket_attachment(objects.name))
-        )
+        and case when t.customer_id = (select auth.uid()) then not private.is_internal_ticket_attachment(objects.name)
+                 else t.business_id = any ((select private.business_ids_with_permission('tickets.manage'))::uuid[])
+                      or (t.business_id = any ((select private.business_ids_with_permission('tickets.read'))::uuid[])
+                          and private.is_internal_ticket_attachment(objects.name)) end
     )
   );
 
