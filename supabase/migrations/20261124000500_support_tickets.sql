@@ -829,6 +829,10 @@ begin
   if assignee_id is not null and not private.holds_ticket_manage(ticket.business_id, assignee_id) then
     raise exception 'The assignee must be a member of this business holding tickets.manage.' using errcode = 'PT422';
   end if;
+  -- A customer who joined the staff stays their own ticket's customer (see ticket_role).
+  if assignee_id = ticket.customer_id then
+    raise exception 'A ticket''s customer cannot be its assignee.' using errcode = 'PT422';
+  end if;
   if ticket.assignee_id is not distinct from assignee_id then
     return ticket;
   end if;

@@ -77,6 +77,13 @@ describe('a ticket\'s customer who joins the staff stays its customer', () => {
                              from public.tickets t where t.id = ${ownTicket}`).toEqual(before);
   });
 
+  it('cannot be made their own ticket\'s assignee by a manager (422, nothing changed)', async () => {
+    const { error } = await rpc(shop.admin, 'assign_ticket', { ticket_id: ownTicket, assignee_id: insider.id });
+    expect(error?.code).toBe('PT422');
+    const [row] = await superuser()`select assignee_id from public.tickets where id = ${ownTicket}`;
+    expect(row.assignee_id).toBeNull();
+  });
+
   it('is staff on the business\'s other tickets: reads their internal notes and history, and may add one', async () => {
     const notes = await read(insider, (tx) => tx`select body from public.ticket_comments where ticket_id = ${otherTicket} and internal`);
     expect(notes.map((row) => row.body)).toEqual(['INTERNAL: note on another customer']);
