@@ -380,6 +380,16 @@ export type Database = {
         };
       };
       'lock_ticket': { Args: { 'ticket_id': string }; Returns: Record<string, unknown> };
+      'managed_order': {
+        Args: { 'action': string; 'order_id': string };
+        Returns: Database['public']['Tables']['orders']['Row'];
+        SetofOptions: {
+          from: '*';
+          to: 'orders';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
       'mark_notification_failed': {
         Args: {
           'error': string;

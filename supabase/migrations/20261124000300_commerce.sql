@@ -327,6 +327,30 @@ end;
 $$;
 revoke all on function private.change_order_status(uuid, public.order_status, uuid, text) from public;
 
+-- An order the caller manages, for staff's order RPCs: one they cannot see answers as missing
+-- (404), one they only read needs orders.manage (403, `action` says what they tried).
+create function private.managed_order(order_id uuid, action text) returns public.orders
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  target public.orders;
+begin
+  select * into target from public.orders o where o.id = managed_order.order_id;
+  if not found
+     or not (target.customer_id = auth.uid()
+             or target.business_id = any (private.business_ids_with_permission('orders.read'))) then
+    raise exception 'No order has id %.', order_id using errcode = 'PT404';
+  end if;
+  if not target.business_id = any (private.business_ids_with_permission('orders.manage')) then
+    raise exception '% needs the orders.manage permission in its business.', action using errcode = '42501';
+  end if;
+  return target;
+end;
+$$;
+revoke all on function private.managed_order(uuid, text) from public;
+
 -- A Stripe session, a USSD push or an STK push cannot be withdrawn once sent: cancelling one
 -- order of such a checkout while it is open would let the customer pay for a cancelled order.
 -- Such checkouts end with the payment (expiry, failure or the sweep), which cancels them all.
@@ -904,15 +928,7 @@ declare
   target public.orders;
   payment_method text;
 begin
-  select * into target from public.orders o where o.id = update_order_status.order_id;
-  if not found
-     or not (target.customer_id = auth.uid()
-             or target.business_id = any (private.business_ids_with_permission('orders.read'))) then
-    raise exception 'No order has id %.', order_id using errcode = 'PT404';
-  end if;
-  if not target.business_id = any (private.business_ids_with_permission('orders.manage')) then
-    raise exception 'Changing an order''s status needs the orders.manage permission in its business.' using errcode = '42501';
-  end if;
+  target := private.managed_order(order_id, 'Changing an order''s status');
   select c.payment_method into payment_method from public.checkouts c where c.id = target.checkout_id;
   if status = 'paid' and payment_method <> 'manual' then
     raise exception 'Order % is paid through %: the provider confirms the payment, not staff.', order_id, payment_method
@@ -1091,18 +1107,8 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
-declare
-  target public.orders;
 begin
-  select * into target from public.orders o where o.id = refund_order.order_id;
-  if not found
-     or not (target.customer_id = auth.uid()
-             or target.business_id = any (private.business_ids_with_permission('orders.read'))) then
-    raise exception 'No order has id %.', order_id using errcode = 'PT404';
-  end if;
-  if not target.business_id = any (private.business_ids_with_permission('orders.manage')) then
-    raise exception 'Refunding an order needs the orders.manage permission in its business.' using errcode = '42501';
-  end if;
+  perform private.managed_order(order_id, 'Refunding an order');
   if char_length(reason) > 2000 then
     raise exception 'The reason is longer than 2000 characters.' using errcode = '22023';
   end if;
