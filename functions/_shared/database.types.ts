@@ -369,6 +369,10 @@ export type Database = {
         Args: { 'caller': string; 'target': string };
         Returns: Database['public']['Enums']['business_role'];
       };
+      'lock_conversation': {
+        Args: { 'conversation_id': string };
+        Returns: Record<string, unknown>;
+      };
       'lock_product': {
         Args: { 'required': Database['public']['Enums']['app_permission']; 'target': string };
         Returns: Database['public']['Tables']['products']['Row'];

@@ -259,6 +259,22 @@ end;
 $$;
 revoke all on function private.chat_clean_body(text, int) from public;
 
+-- Locks a conversation the caller takes part in and says as what (chat_role); 404 otherwise,
+-- whether it does not exist or is not theirs. The row lock orders concurrent sends and closes.
+create function private.lock_conversation(conversation_id uuid, out conversation public.conversations, out part text)
+language plpgsql
+set search_path = ''
+as $$
+begin
+  select * into conversation from public.conversations c where c.id = lock_conversation.conversation_id for update;
+  part := case when found then private.chat_role(conversation.business_id, conversation.customer_id) end;
+  if part is null then
+    raise exception 'Conversation % not found.', conversation_id using errcode = 'PT404';
+  end if;
+end;
+$$;
+revoke all on function private.lock_conversation(uuid) from public;
+
 -- Sends one message as `sender`; start_conversation and send_message share it.
 -- The conversation row lock orders concurrent sends: each takes the next seq.
 create function private.post_chat_message(conversation_id uuid, sender uuid, body text, attachments text[], client_id uuid)
@@ -269,6 +285,7 @@ as $$
 declare
   files text[] := coalesce(attachments, '{}');
   conversation public.conversations;
+  locked record;
   message public.chat_messages;
   cleaned text;
   part text;
@@ -299,11 +316,9 @@ begin
   end if;
   cleaned := private.chat_clean_body(body, cardinality(files));
 
-  select * into conversation from public.conversations c where c.id = post_chat_message.conversation_id for update;
-  part := case when found then private.chat_role(conversation.business_id, conversation.customer_id) end;
-  if part is null then
-    raise exception 'Conversation % not found.', post_chat_message.conversation_id using errcode = 'PT404';
-  end if;
+  select * into locked from private.lock_conversation(conversation_id);
+  conversation := locked.conversation;
+  part := locked.part;
   if part = 'read' then
     raise exception 'You need the chat.reply permission in this business to send messages.' using errcode = '42501';
   end if;
@@ -750,16 +765,15 @@ as $$
 declare
   conversation public.conversations;
   part text;
+  locked record;
 begin
   perform private.require_user();
   if conversation_id is null then
     raise exception 'conversation_id is required.' using errcode = '22023';
   end if;
-  select * into conversation from public.conversations c where c.id = close_conversation.conversation_id for update;
-  part := case when found then private.chat_role(conversation.business_id, conversation.customer_id) end;
-  if part is null then
-    raise exception 'Conversation % not found.', conversation_id using errcode = 'PT404';
-  end if;
+  select * into locked from private.lock_conversation(conversation_id);
+  conversation := locked.conversation;
+  part := locked.part;
   if part <> 'reply' then
     raise exception 'You need the chat.reply permission in this business to close a conversation.' using errcode = '42501';
   end if;
