@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newConnection, type Sql, superuser } from '../support/db.ts';
 import { createCustomer } from '../support/fixtures.ts';
+import { whileLocked } from '../support/locks.ts';
 import type { TestUser } from '../support/users.ts';
 import { type ChatWorld, createChatWorld, startConversation } from './fixtures.ts';
 
@@ -16,16 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(connections.splice(0).map((sql) => sql.end()));
 });
-
-async function blockedOn(call: string, count: number): Promise<boolean> {
-  for (let attempt = 0; attempt < 400; attempt++) {
-    const [row] = await superuser()`
-      select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like ${`%${call}%`}`;
-    if (row.n >= count) return true;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return false;
-}
 
 /** One request as `user` on its own connection, the way PostgREST runs an RPC. */
 function asUserOn(sql: Sql, user: TestUser, run: (tx: Sql) => Promise<unknown>) {
@@ -40,31 +31,17 @@ describe('send_message under concurrency', () => {
     const customer = await createCustomer('chat-race');
     const conversation = (await startConversation(customer, w.business, 'first')).id;
     const senders = [customer, w.business.editor, w.business.approver, w.business.admin];
-    const holder = newConnection('supabase_admin');
-    connections.push(holder);
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holding = holder.begin(async (tx) => {
-      await tx`select 1 from public.conversations where id = ${conversation} for update`;
-      locked();
-      await held;
-    });
-    await isLocked;
-
-    const sends = Array.from({ length: 20 }, (_, i) => {
-      const sql = newConnection('authenticator');
-      connections.push(sql);
-      return asUserOn(sql, senders[i % senders.length], (tx) => tx`
-        select seq from public.send_message(conversation_id := ${conversation}, body := ${`racer ${i}`}, client_id := ${randomUUID()})`);
-    });
     // Every sender waits on the conversation row before any may take a seq.
-    const allWaited = await blockedOn('send_message', 20);
-    release();
-    expect(allWaited).toBe(true);
-    await holding;
-    await Promise.all(sends);
+    await whileLocked(
+      (tx) => tx`select 1 from public.conversations where id = ${conversation} for update`,
+      () => Promise.all(Array.from({ length: 20 }, (_, i) => {
+        const sql = newConnection('authenticator');
+        connections.push(sql);
+        return asUserOn(sql, senders[i % senders.length], (tx) => tx`
+          select seq from public.send_message(conversation_id := ${conversation}, body := ${`racer ${i}`}, client_id := ${randomUUID()})`);
+      })),
+      { query: 'send_message', count: 20 },
+    );
 
     const rows = await superuser()`select seq from public.chat_messages where conversation_id = ${conversation} order by seq`;
     expect(rows.map((row) => Number(row.seq))).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
@@ -76,29 +53,16 @@ describe('send_message under concurrency', () => {
     const customer = await createCustomer('chat-race-retry');
     const conversation = (await startConversation(customer, w.business)).id;
     const clientId = randomUUID();
-    const holder = newConnection('supabase_admin');
-    connections.push(holder);
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holding = holder.begin(async (tx) => {
-      await tx`select 1 from public.conversations where id = ${conversation} for update`;
-      locked();
-      await held;
-    });
-    await isLocked;
-    const sends = [0, 1].map(() => {
-      const sql = newConnection('authenticator');
-      connections.push(sql);
-      return asUserOn(sql, customer, (tx) => tx`
-        select id from public.send_message(conversation_id := ${conversation}, body := 'once', client_id := ${clientId})`);
-    });
-    const bothWaited = await blockedOn("body := 'once'", 2);
-    release();
-    expect(bothWaited).toBe(true);
-    await holding;
-    const [a, b] = (await Promise.all(sends)) as Array<Array<{ id: string }>>;
+    const [a, b] = (await whileLocked(
+      (tx) => tx`select 1 from public.conversations where id = ${conversation} for update`,
+      () => Promise.all([0, 1].map(() => {
+        const sql = newConnection('authenticator');
+        connections.push(sql);
+        return asUserOn(sql, customer, (tx) => tx`
+          select id from public.send_message(conversation_id := ${conversation}, body := 'once', client_id := ${clientId})`);
+      })),
+      { query: "body := 'once'", count: 2 },
+    )) as Array<Array<{ id: string }>>;
     expect(a[0].id).toBe(b[0].id);
     const [row] = await superuser()`select count(*)::int as n from public.chat_messages where conversation_id = ${conversation}`;
     expect(row.n).toBe(1);
